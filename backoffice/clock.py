@@ -1,0 +1,217 @@
+"""The world clock: the only source of time in domain code, and the engine that moves it.
+
+``advance(session, world, to)`` walks, in (time, priority, sequence) order, every occurrence of a
+scheduled job that has something to do and every due work item in (now, to], each seeing the
+clock at its own moment. A job tells the engine the earliest simulated time at which it would
+have work (``pending``); the engine asks its trigger for the first occurrence at or after that
+time, so an idle stretch costs one query per job, not one per occurrence.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Callable, Iterable, Protocol
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from .errors import OperationError
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+EPSILON = timedelta(microseconds=1)
+WORK_PRIORITY = 100   # due work runs after the scheduled jobs of the same instant
+
+
+def wall_now() -> datetime:
+    """Real time: only for audit wall times, leases and the live clock's anchor."""
+    return datetime.now(timezone.utc)  # clock-ok
+
+
+_DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+
+
+def parse_duration(text: str) -> timedelta:
+    """``20m``, ``2h30m``, ``1d``, ``1d2h``, ``45s``."""
+    m = _DURATION.match(str(text).strip())
+    if not m or not any(m.groups()):
+        raise OperationError("INVALID_INPUT", field="duration",
+                             reason=f"{text!r} is not a duration like 20m, 2h30m or 1d",
+                             reason_zh=f"{text!r} 不是时长（如 20m、2h30m、1d）")
+    d, h, mi, s = (int(x or 0) for x in m.groups())
+    return timedelta(days=d, hours=h, minutes=mi, seconds=s)
+
+
+def parse_time(value) -> datetime:
+    """An ISO 8601 time with offset (or a YAML timestamp), returned aware."""
+    if isinstance(value, datetime):
+        dt = value
+    else:
+        try:
+            dt = datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
+        except ValueError:
+            raise OperationError("INVALID_INPUT", field="time",
+                                 reason=f"{value!r} is not an ISO 8601 time with offset") from None
+    if dt.tzinfo is None:
+        raise OperationError("INVALID_INPUT", field="time", reason=f"{value!r} has no UTC offset",
+                             reason_zh="时间须带时区偏移，如 +08:00")
+    return dt
+
+
+def local(dt: datetime) -> datetime:
+    return dt.astimezone(SHANGHAI)
+
+
+def fmt(dt: datetime | None) -> str | None:
+    return None if dt is None else local(dt).isoformat(timespec="seconds")
+
+
+class Trigger(Protocol):
+    def get_next_fire_time(self, previous_fire_time, now): ...
+
+
+@dataclass
+class Job:
+    """A scheduled job: its trigger, its place among jobs of the same instant, and two functions.
+
+    ``pending(session, world, now)`` returns the earliest simulated time at which the job has
+    something to do (None: nothing), given the state at ``now``. ``run(session, world, at)``
+    does the work at ``at`` and returns how many items it moved.
+    """
+
+    name: str
+    priority: int
+    trigger: Trigger
+    pending: Callable[[Session, object, datetime], datetime | None]
+    run: Callable[[Session, object, datetime], int]
+
+
+JOBS: dict[str, Job] = {}
+WORK_HANDLERS: dict[str, Callable] = {}
+
+
+def register_job(job: Job) -> None:
+    JOBS[job.name] = job
+
+
+def register_work(kind: str, handler: Callable) -> None:
+    """``handler(session, world, item, at)`` performs a due work item."""
+    WORK_HANDLERS[kind] = handler
+
+
+def world_now(world, at_wall: datetime | None = None) -> datetime:
+    """The world's "now": frozen in manual mode; offset + speed × elapsed wall time in live mode."""
+    if world.clock_mode == "live" and world.live_anchor_wall is not None:
+        elapsed = (at_wall or wall_now()) - world.live_anchor_wall
+        return max(world.clock_now, world.live_anchor_sim + elapsed * float(world.live_speed))
+    return world.clock_now
+
+
+def _next_fire(job: Job, after: datetime, inclusive: bool) -> datetime | None:
+    start = after if inclusive else after + EPSILON
+    nxt = job.trigger.get_next_fire_time(None, local(start))
+    return None if nxt is None else nxt.astimezone(timezone.utc)
+
+
+def next_events(session: Session, world, until: datetime | None = None,
+                jobs: Iterable[Job] | None = None) -> list[tuple[datetime, int, str, object]]:
+    """What fires next in ``world`` after its current time: [(time, priority, name, payload)]."""
+    from .sync.models import WorkItem
+
+    now = world.clock_now
+    out = []
+    for job in sorted(jobs if jobs is not None else JOBS.values(), key=lambda j: j.priority):
+        due = job.pending(session, world, now)
+        if due is None:
+            continue
+        fire = _next_fire(job, max(due, now), inclusive=due > now)
+        if fire is not None and (until is None or fire <= until):
+            out.append((fire, job.priority, job.name, None))
+    item = session.execute(
+        select(WorkItem).where(WorkItem.world_id == world.id, WorkItem.done_at.is_(None),
+                               WorkItem.due_at > now)
+        .order_by(WorkItem.due_at, WorkItem.id).limit(1)
+    ).scalar_one_or_none()
+    if item is not None and (until is None or item.due_at <= until):
+        out.append((item.due_at, WORK_PRIORITY, item.kind, item))
+    out.sort(key=lambda e: (e[0], e[1], e[3].id if e[3] is not None else 0))
+    return out
+
+
+def advance(session: Session, world, to: datetime, *, jobs: Iterable[Job] | None = None,
+            commit: bool = True, on_event: Callable | None = None) -> list[dict]:
+    """Move ``world``'s clock to ``to``, firing everything due in (now, to] in order.
+
+    Each occurrence commits on its own (the clock is persisted only after the occurrence is
+    complete, so a run killed half way re-fires that occurrence when advanced again; every job is
+    idempotent). Returns one record per occurrence that did something.
+    """
+    from .sync.models import JobRun, WorkItem
+
+    to = to.astimezone(timezone.utc)
+    if to < world.clock_now:
+        raise OperationError("CLOCK_BACKWARDS", field="to",
+                             reason=f"the clock is at {fmt(world.clock_now)}; it only moves forward")
+    job_list = sorted(jobs if jobs is not None else JOBS.values(), key=lambda j: j.priority)
+    fired: list[dict] = []
+    # The cursor is (time, priority): after running a job at t, jobs of lower priority at t are done,
+    # those of higher priority at t still may run.
+    cur_t, cur_p, cur_item = world.clock_now, 10 ** 9, 0
+    while True:
+        best = None
+        for job in job_list:
+            due = job.pending(session, world, cur_t)
+            if due is None:
+                continue
+            # strictly after the cursor in (time, priority) order, and not before the work is due
+            inclusive = due > cur_t or job.priority > cur_p
+            fire = _next_fire(job, max(due, cur_t), inclusive=inclusive)
+            if fire is None or fire > to:
+                continue
+            key = (fire, job.priority, 0)
+            if best is None or key < best[0]:
+                best = (key, job)
+        item = session.execute(
+            select(WorkItem).where(WorkItem.world_id == world.id, WorkItem.done_at.is_(None),
+                                   WorkItem.due_at <= to)
+            .order_by(WorkItem.due_at, WorkItem.id).limit(1)
+        ).scalar_one_or_none()
+        if item is not None:
+            due_at = max(item.due_at, cur_t)
+            key = (due_at, WORK_PRIORITY, item.id)
+            if best is None or key < best[0]:
+                best = (key, item)
+        if best is None:
+            break
+        (t, prio, _), what = best
+        if isinstance(what, Job):
+            already = session.execute(select(JobRun.id).where(
+                JobRun.world_id == world.id, JobRun.job == what.name, JobRun.scheduled_for == t)).first()
+            moved = 0
+            if not already:
+                moved = what.run(session, world, t)
+                if moved:
+                    session.add(JobRun(world_id=world.id, job=what.name, scheduled_for=t, items=moved,
+                                       finished_wall=wall_now()))
+            record = {"time": t, "job": what.name, "items": moved}
+        else:
+            WORK_HANDLERS[what.kind](session, world, what, t)
+            what.done_at = t
+            record = {"time": t, "job": what.kind, "items": 1, "work_item": what.id}
+        world.clock_now = max(world.clock_now, t)
+        if commit:
+            session.commit()
+        else:
+            session.flush()
+        if record["items"]:
+            fired.append(record)
+            if on_event:
+                on_event(record)
+        cur_t, cur_p = t, prio
+    world.clock_now = to
+    if commit:
+        session.commit()
+    else:
+        session.flush()
+    return fired

@@ -1,0 +1,186 @@
+"""The one way in: every door (web, JSON API, CLI, scenarios) calls :func:`execute`.
+
+It resolves the actor in the world, checks the role *before* the input, validates the arguments
+with the operation's model, runs the operation, writes the audit entry and commits once. A
+rejected operation is rolled back whole; its audit entry is then written in a transaction of its
+own, so it leaves nothing behind but that entry.
+"""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from . import catalogue
+from .audit.record import record
+from .clock import advance, fmt, parse_duration, parse_time, world_now
+from .errors import OperationError
+from .jinsan.models import Officer
+from .security import token_hash
+from .wangpiao.models import PcMachine, WpAccount, WpInvoicer, WpSession
+from .worlds.models import World
+from .worlds.service import can_see, get_world, next_seq
+
+
+@dataclass
+class Actor:
+    kind: str                      # officer | taxpayer
+    name: str                      # officer login, taxpayer ref, or ref/invoicer-name
+    officer: Officer | None = None
+    taxpayer_ref: str | None = None
+    invoicer_name: str | None = None
+    wp_session: WpSession | None = None
+    user_id: int | None = None
+
+    @property
+    def role(self) -> str | None:
+        return self.officer.role if self.officer else None
+
+
+@dataclass
+class Ctx:
+    """What an operation is given: explicit session, world, actor and the world's clock."""
+
+    session: Session
+    world: World
+    actor: Actor
+    now: datetime
+    _seq: int | None = field(default=None, repr=False)
+
+    def seq(self) -> int:
+        """This operation's place in the world's change sequence (allocated once, on first use)."""
+        if self._seq is None:
+            self._seq = next_seq(self.world)
+        return self._seq
+
+    def rng(self) -> random.Random:
+        """Random draws reproducible per world seed and change sequence."""
+        return random.Random(f"{self.world.seed}:{self.seq()}")
+
+
+def resolve_actor(session: Session, world: World, name: str, op: catalogue.Operation,
+                  wp_token: str | None) -> Actor:
+    if op.side == "jinsan":
+        officer = session.execute(select(Officer).where(Officer.world_id == world.id, Officer.login == name)).scalar_one_or_none()
+        if officer is None:
+            raise OperationError("FORBIDDEN", field="actor", reason=f"{name!r} is not an officer of this world")
+        return Actor("officer", name, officer=officer)
+    ref, _, invoicer = name.partition("/")
+    if session.execute(select(PcMachine.id).where(PcMachine.world_id == world.id, PcMachine.taxpayer_ref == ref)).first() is None:
+        raise OperationError("FORBIDDEN", field="actor", reason=f"{name!r} is not a taxpayer of this world")
+    actor = Actor("taxpayer", name, taxpayer_ref=ref, invoicer_name=invoicer or None)
+    if op.needs_login:
+        sess = None
+        if wp_token:
+            sess = session.execute(select(WpSession).where(WpSession.world_id == world.id,
+                                                          WpSession.token_hash == token_hash(wp_token),
+                                                          WpSession.active.is_(True))).scalar_one_or_none()
+        if sess is None:
+            raise OperationError("NOT_LOGGED_IN", field="actor")
+        account = session.get(WpAccount, sess.account_id)
+        inv = session.get(WpInvoicer, sess.invoicer_id)
+        if account is None or account.ref != ref or (invoicer and inv.name != invoicer):
+            raise OperationError("NOT_LOGGED_IN", field="actor", reason="the session belongs to someone else")
+        actor.wp_session = sess
+    return actor
+
+
+def _taxpayer_of(actor: Actor, args: dict) -> str | None:
+    if actor.taxpayer_ref:
+        return actor.taxpayer_ref
+    value = args.get("taxpayer") if isinstance(args, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def execute(session: Session, world_id: int, actor_name: str, op_name: str, raw_args: dict | None = None, *,
+            user=None, wp_token: str | None = None, commit: bool = True) -> dict[str, Any]:
+    """Run one operation as ``actor_name`` in world ``world_id``; returns the result mapping."""
+    raw_args = dict(raw_args or {})
+    world = None
+    actor = None
+    sim_time = None
+    try:
+        op = catalogue.get(op_name)
+        world = get_world(session, world_id, lock=True)
+        if user is not None and not can_see(session, user, world):
+            raise OperationError("FORBIDDEN", field="world", reason="this world is not yours")
+        if world.clock_mode == "live":
+            target = world_now(world)
+            if target > world.clock_now:
+                advance(session, world, target)
+                world = get_world(session, world_id, lock=True)
+        sim_time = world.clock_now
+        actor = resolve_actor(session, world, actor_name, op, wp_token)
+        if user is not None:
+            actor.user_id = user.id
+        if op.side == "jinsan":
+            if actor.role not in op.roles:
+                raise OperationError("FORBIDDEN", field="actor",
+                                     reason=f"a {actor.role} may not {op_name}")
+        args = catalogue.parse_args(op, raw_args)
+        ctx = Ctx(session, world, actor, world.clock_now)
+        result = op.func(ctx, args) or {}
+        session.flush()
+        record(session, world_id=world.id, actor=actor_name, actor_kind=actor.kind, operation=op_name,
+               args=raw_args, result=_audit_result(result), sim_time=world.clock_now,
+               taxpayer_ref=_taxpayer_of(actor, raw_args), user_id=actor.user_id, seq=ctx._seq)
+        if commit:
+            session.commit()
+        else:
+            session.flush()
+        return result
+    except OperationError as exc:
+        session.rollback()
+        if world is not None:
+            try:
+                w = session.get(World, world_id)
+                record(session, world_id=world_id, actor=actor_name,
+                       actor_kind=actor.kind if actor else ("taxpayer" if "/" in actor_name else "unknown"),
+                       operation=op_name, args=raw_args, error_code=exc.code, error_field=exc.field,
+                       sim_time=w.clock_now if w else sim_time,
+                       taxpayer_ref=_taxpayer_of(actor, raw_args) if actor else None,
+                       user_id=getattr(user, "id", None))
+                session.commit()
+            except Exception:  # the audit of a refusal must never hide the refusal itself
+                session.rollback()
+                raise
+        raise
+    except Exception:
+        session.rollback()
+        raise
+
+
+def _audit_result(result: dict) -> dict:
+    # session tokens are secrets of the moment: the audit keeps that a login succeeded, not the token
+    return {k: v for k, v in result.items() if k != "session"}
+
+
+def advance_clock(session: Session, world_id: int, *, by: str | None = None, until: Any = None,
+                  user=None, actor: str = "clock") -> dict:
+    """Move a world's clock (a door-level action, audited like an operation)."""
+    world = get_world(session, world_id, lock=True)
+    if user is not None and not can_see(session, user, world):
+        raise OperationError("FORBIDDEN", field="world", reason="this world is not yours")
+    start = world.clock_now
+    if by is not None:
+        target = start + parse_duration(by)
+        args = {"by": by}
+    elif until is not None:
+        target = parse_time(until)
+        args = {"until": fmt(target)}
+    else:
+        raise OperationError("INVALID_INPUT", field="by", reason="give a duration (by) or a time (until)")
+    if target < start:
+        raise OperationError("CLOCK_BACKWARDS", field="until",
+                             reason=f"the clock is at {fmt(start)}; it only moves forward")
+    fired = advance(session, world, target)
+    record(session, world_id=world.id, actor=actor, actor_kind="system", operation="advance", args=args,
+           result={"from": fmt(start), "to": fmt(world.clock_now), "events": len(fired)},
+           sim_time=world.clock_now, user_id=getattr(user, "id", None))
+    session.commit()
+    return {"from": fmt(start), "to": fmt(world.clock_now),
+            "events": [{"time": fmt(e["time"]), "job": e["job"], "items": e["items"]} for e in fired]}

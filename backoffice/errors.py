@@ -1,0 +1,38 @@
+"""Typed errors. Every error a user can see has a stable code from the failure catalogue."""
+from __future__ import annotations
+
+from .failures import messages
+
+
+class OperationError(Exception):
+    """An operation refused: ``code`` is from seed_data/failures.yaml; ``field`` names the input."""
+
+    def __init__(self, code: str, field: str | None = None, reason: str | None = None, **details):
+        self.code = code
+        self.field = field
+        self.reason = reason
+        self.details = details
+        super().__init__(f"{code}" + (f" ({field}: {reason})" if field else ""))
+
+    @property
+    def message_zh(self) -> str:
+        return messages(self.code, field=self.field, reason=self.reason_zh, **self.details)[0]
+
+    @property
+    def message_en(self) -> str:
+        return messages(self.code, field=self.field, reason=self.reason, **self.details)[1]
+
+    @property
+    def reason_zh(self) -> str | None:
+        return self.details.get("reason_zh") or self.reason
+
+    def to_dict(self) -> dict:
+        out = {"code": self.code, "message_zh": self.message_zh, "message_en": self.message_en,
+               "field": self.field}
+        if self.reason:
+            out["reason"] = self.reason
+        return out
+
+
+def invalid(field: str, reason: str, reason_zh: str | None = None) -> OperationError:
+    return OperationError("INVALID_INPUT", field=field, reason=reason, reason_zh=reason_zh)

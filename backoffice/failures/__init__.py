@@ -1,0 +1,39 @@
+"""The failure catalogue (seed_data/failures.yaml): every code's messages, FAQ section and remedy."""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from ..config import default_seed_path
+
+REQUIRED_KEYS = ("faq", "message_zh", "message_en", "causes_zh", "causes_en", "steps_zh", "steps_en")
+
+
+class _SafeDict(dict):
+    def __missing__(self, key):
+        return ""
+
+
+@lru_cache(maxsize=4)
+def load_catalogue(path: str | None = None) -> dict[str, dict]:
+    file = Path(path) if path else default_seed_path() / "failures.yaml"
+    data = yaml.safe_load(file.read_text(encoding="utf-8"))
+    for code, entry in data.items():
+        missing = [k for k in REQUIRED_KEYS if k not in entry]
+        if missing:
+            raise ValueError(f"{file}: failure {code} lacks {', '.join(missing)}")
+    return data
+
+
+def entry(code: str) -> dict:
+    cat = load_catalogue()
+    return cat.get(code) or {"faq": None, "message_zh": code, "message_en": code, "causes_zh": [],
+                             "causes_en": [], "steps_zh": [], "steps_en": []}
+
+
+def messages(code: str, **fields) -> tuple[str, str]:
+    e = entry(code)
+    fmt = _SafeDict({k: ("" if v is None else v) for k, v in fields.items()})
+    return e["message_zh"].format_map(fmt), e["message_en"].format_map(fmt)

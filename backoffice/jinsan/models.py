@@ -1,0 +1,215 @@
+"""金三 (Golden Tax III): the truth about taxpayers, sales, limits and industries (SPEC.md §4)."""
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import (BigInteger, Boolean, CheckConstraint, ForeignKey, Index, Integer, String,
+                        UniqueConstraint)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..db import Base, Money, UTCDateTime, WorldScoped
+
+OFFICER_ROLES = ("specialist", "ds_specialist", "collection_section", "ops", "instructor")
+
+
+class Office(WorldScoped, Base):
+    __tablename__ = "js_offices"
+    __table_args__ = (UniqueConstraint("world_id", "code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(100))
+
+
+class Officer(WorldScoped, Base):
+    __tablename__ = "js_officers"
+    __table_args__ = (UniqueConstraint("world_id", "login"),
+                      CheckConstraint("role IN ('specialist','ds_specialist','collection_section','ops','instructor')",
+                                      name="role"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    login: Mapped[str] = mapped_column(String(60))
+    name: Mapped[str] = mapped_column(String(60))
+    role: Mapped[str] = mapped_column(String(30))
+    office_id: Mapped[int | None] = mapped_column(ForeignKey("js_offices.id", ondelete="CASCADE"))
+
+
+class Taxpayer(WorldScoped, Base):
+    __tablename__ = "js_taxpayers"
+    __table_args__ = (UniqueConstraint("world_id", "ref"), UniqueConstraint("world_id", "registration_no"),
+                      UniqueConstraint("world_id", "tax_id"),
+                      CheckConstraint("kind IN ('unit','individual')", name="kind"),
+                      CheckConstraint("ca IN ('none','pc','device')", name="ca"),
+                      Index("ix_js_taxpayers_world_industries_seq", "world_id", "industries_seq"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ref: Mapped[str] = mapped_column(String(60))
+    kind: Mapped[str] = mapped_column(String(12))
+    name: Mapped[str] = mapped_column(String(200))
+    tax_id: Mapped[str] = mapped_column(String(18))           # 纳税人识别号
+    registration_no: Mapped[str] = mapped_column(String(20))  # 国税登记序号
+    taxpayer_code: Mapped[str] = mapped_column(String(40))    # 纳税人编码
+    specialist_id: Mapped[int | None] = mapped_column(ForeignKey("js_officers.id", ondelete="SET NULL"), index=True)
+    former_ds_wangpiao: Mapped[bool] = mapped_column(Boolean, default=False)
+    keeps_ds_login: Mapped[bool] = mapped_column(Boolean, default=True)
+    ds_account: Mapped[str | None] = mapped_column(String(40))
+    ds_password_hash: Mapped[str | None] = mapped_column(String(255))
+    ca: Mapped[str] = mapped_column(String(8), default="none")
+    ygz: Mapped[bool] = mapped_column(Boolean, default=True)
+    dual: Mapped[bool] = mapped_column(Boolean, default=False)
+    wangpiao_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    enabled_seq: Mapped[int | None] = mapped_column(BigInteger)
+    red_limit: Mapped[Decimal | None] = mapped_column(Money)
+    industries_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    ca_cancel_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ca_cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Stock(WorldScoped, Base):
+    """Blank invoices an office holds, as ranges of 8-digit numbers under one code."""
+
+    __tablename__ = "js_stock"
+    __table_args__ = (CheckConstraint("start_no <= end_no", name="range"),
+                      Index("ix_js_stock_lookup", "world_id", "code", "start_no"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("js_offices.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(12))
+    start_no: Mapped[int] = mapped_column(Integer)
+    end_no: Mapped[int] = mapped_column(Integer)
+
+
+class Sale(WorldScoped, Base):
+    """发售: a range sold to a taxpayer. A partial return closes the sale and leaves its remaining
+    pieces as child sales that inherit the original sale time, sequence and enablement."""
+
+    __tablename__ = "js_sales"
+    __table_args__ = (CheckConstraint("start_no <= end_no", name="range"),
+                      CheckConstraint("status IN ('active','returned')", name="status"),
+                      Index("ix_js_sales_lookup", "world_id", "code", "status", "start_no"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    taxpayer_id: Mapped[int] = mapped_column(ForeignKey("js_taxpayers.id", ondelete="CASCADE"), index=True)
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("js_officers.id", ondelete="SET NULL"))
+    code: Mapped[str] = mapped_column(String(12))
+    start_no: Mapped[int] = mapped_column(Integer)
+    end_no: Mapped[int] = mapped_column(Integer)
+    sold_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    enabled_at_sale: Mapped[bool] = mapped_column(Boolean)
+    status: Mapped[str] = mapped_column(String(10), default="active")
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("js_sales.id", ondelete="CASCADE"), index=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Return(WorldScoped, Base):
+    """退票: numbers given back to stock."""
+
+    __tablename__ = "js_returns"
+    __table_args__ = (CheckConstraint("start_no <= end_no", name="range"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sale_id: Mapped[int] = mapped_column(ForeignKey("js_sales.id", ondelete="CASCADE"), index=True)
+    taxpayer_id: Mapped[int] = mapped_column(ForeignKey("js_taxpayers.id", ondelete="CASCADE"), index=True)
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("js_officers.id", ondelete="SET NULL"))
+    code: Mapped[str] = mapped_column(String(12))
+    start_no: Mapped[int] = mapped_column(Integer)
+    end_no: Mapped[int] = mapped_column(Integer)
+    returned_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    seq: Mapped[int] = mapped_column(BigInteger)
+
+
+class Change(WorldScoped, Base):
+    """Outbox of 金三 changes the incremental channel (or 同步信息) must deliver to 网票.
+
+    kind: sale | return | red_limit | password_reset. ``auto`` is false for a sale made before
+    网票 was enabled (SPEC.md §5): only 同步信息 (``forced``) delivers it.
+    """
+
+    __tablename__ = "js_changes"
+    __table_args__ = (CheckConstraint("kind IN ('sale','return','red_limit','password_reset')", name="kind"),
+                      Index("ix_js_changes_pending", "world_id", "delivered_at", "ready_at"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    taxpayer_id: Mapped[int] = mapped_column(ForeignKey("js_taxpayers.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    sale_id: Mapped[int | None] = mapped_column(ForeignKey("js_sales.id", ondelete="CASCADE"))
+    return_id: Mapped[int | None] = mapped_column(ForeignKey("js_returns.id", ondelete="CASCADE"))
+    amount: Mapped[Decimal | None] = mapped_column(Money)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ready_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    auto: Mapped[bool] = mapped_column(Boolean, default=True)
+    forced: Mapped[bool] = mapped_column(Boolean, default=False)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    delivered_by: Mapped[str | None] = mapped_column(String(30))
+
+
+class Industry(WorldScoped, Base):
+    __tablename__ = "js_industries"
+    __table_args__ = (UniqueConstraint("world_id", "code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(10))
+    name: Mapped[str] = mapped_column(String(100))
+
+
+class Item(WorldScoped, Base):
+    """品目 in an industry. ``seq`` is 0 for the base catalogue, the approval's sequence otherwise."""
+
+    __tablename__ = "js_items"
+    __table_args__ = (UniqueConstraint("world_id", "industry_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    industry_id: Mapped[int] = mapped_column(ForeignKey("js_industries.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    added_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class TaxpayerIndustry(WorldScoped, Base):
+    """行业核定: slot 0 is the main industry, slots 1–3 the at most three 附行业 (FAQ 4.5)."""
+
+    __tablename__ = "js_taxpayer_industries"
+    __table_args__ = (UniqueConstraint("taxpayer_id", "slot"), UniqueConstraint("taxpayer_id", "industry_id"),
+                      CheckConstraint("slot BETWEEN 0 AND 3", name="slot"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    taxpayer_id: Mapped[int] = mapped_column(ForeignKey("js_taxpayers.id", ondelete="CASCADE"), index=True)
+    industry_id: Mapped[int] = mapped_column(ForeignKey("js_industries.id", ondelete="CASCADE"))
+    slot: Mapped[int] = mapped_column(Integer)
+
+
+class ItemRequest(WorldScoped, Base):
+    """品目上报: a specialist reports an item missing from every industry; 征管科 decides."""
+
+    __tablename__ = "js_item_requests"
+    __table_args__ = (CheckConstraint("status IN ('pending','approved','rejected')", name="status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    taxpayer_id: Mapped[int] = mapped_column(ForeignKey("js_taxpayers.id", ondelete="CASCADE"), index=True)
+    item: Mapped[str] = mapped_column(String(100))
+    requested_by: Mapped[int | None] = mapped_column(ForeignKey("js_officers.id", ondelete="SET NULL"))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("js_officers.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    industry_id: Mapped[int | None] = mapped_column(ForeignKey("js_industries.id", ondelete="SET NULL"))
+    reason: Mapped[str | None] = mapped_column(String(500))
+
+
+class UsedInvoice(WorldScoped, Base):
+    """Upload channel receipts: invoices 网票 reported as issued, voided or red-reversed."""
+
+    __tablename__ = "js_used_invoices"
+    __table_args__ = (Index("ix_js_used_lookup", "world_id", "code", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    taxpayer_id: Mapped[int] = mapped_column(ForeignKey("js_taxpayers.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(String(12))
+    number: Mapped[int] = mapped_column(Integer)
+    event: Mapped[str] = mapped_column(String(10))   # issued | voided | red
+    amount: Mapped[Decimal] = mapped_column(Money)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)

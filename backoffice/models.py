@@ -1,0 +1,12 @@
+"""Imports every model so that metadata is complete (Alembic env.py, fork, tests)."""
+from .audit.models import AuditEntry  # noqa: F401
+from .clearing.models import ClIndustry, ClItem, ClTaxpayer  # noqa: F401
+from .db import Base  # noqa: F401
+from .jinsan.models import (Change, Industry, Item, ItemRequest, Office, Officer, Return, Sale,  # noqa: F401
+                            Stock, Taxpayer, TaxpayerIndustry, UsedInvoice)
+from .sync.models import JobRun, SchedulerLease, WorkItem  # noqa: F401
+from .users.models import ApiToken, User  # noqa: F401
+from .wangpiao.models import (PcInstall, PcLeftover, PcMachine, WpAccount, WpDsInvoice,  # noqa: F401
+                              WpIndustry, WpInvoice, WpInvoicer, WpItem, WpPrinter, WpPurchase,
+                              WpRedReversal, WpSegment, WpSession, WpTaxpayerIndustry)
+from .worlds.models import InvoiceType, World, WorldMember  # noqa: F401

@@ -1,0 +1,58 @@
+"""Worlds: isolated copies of 金三, 清分库 and 网票 with their own clock, plus world reference data."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..db import Base, UTCDateTime, WorldScoped
+
+
+class World(Base):
+    __tablename__ = "worlds"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    is_template: Mapped[bool] = mapped_column(Boolean, default=False)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    # The simulated clock. In live mode "now" is live_anchor_sim + speed × (wall − live_anchor_wall);
+    # the scheduler's tick advances clock_now to it.
+    clock_now: Mapped[datetime] = mapped_column(UTCDateTime)
+    clock_start: Mapped[datetime] = mapped_column(UTCDateTime)
+    clock_mode: Mapped[str] = mapped_column(String(10), default="manual")
+    live_speed: Mapped[float] = mapped_column(Float, default=1.0)
+    live_anchor_wall: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    live_anchor_sim: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    seed: Mapped[int] = mapped_column(Integer, default=0)
+    # Per-world change sequence: orders operations that share one simulated instant.
+    next_seq: Mapped[int] = mapped_column(BigInteger, default=1)
+    # Highest change sequence the nightly clearing has already carried into the 清分库.
+    cleared_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    # The SCENARIOS.md `world:` block the world was made from (reset rebuilds from it).
+    spec: Mapped[dict | None] = mapped_column(JSON)
+    created_wall: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class WorldMember(Base):
+    __tablename__ = "world_members"
+    __table_args__ = (UniqueConstraint("world_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    world_id: Mapped[int] = mapped_column(ForeignKey("worlds.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+
+
+class InvoiceType(WorldScoped, Base):
+    """An invoice type and its 发票代码 (FAQ 3.2). Reference data both sides know."""
+
+    __tablename__ = "invoice_types"
+    __table_args__ = (UniqueConstraint("world_id", "code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    type_code: Mapped[str] = mapped_column(String(10))
+    code: Mapped[str] = mapped_column(String(12))
+    name: Mapped[str] = mapped_column(String(100))
+    wangpiao: Mapped[bool] = mapped_column(Boolean, default=False)
+    paper_width_mm: Mapped[str] = mapped_column(String(10))
+    paper_height_mm: Mapped[str] = mapped_column(String(10))
