@@ -300,3 +300,15 @@ def up(host, port, no_scheduler):
                 click.echo("another scheduler holds the lease; this process serves pages only")
     click.echo(f"serving http://{host}:{port}")
     current_app.run(host=host, port=port, use_reloader=False, threaded=True)
+
+
+# --- commands contributed by the domain packages ------------------------------------------------
+# Each module defines register(main) and adds its own group or commands.
+import importlib as _importlib  # noqa: E402
+
+for _name in ("backoffice.sync.cli", "backoffice.scenarios.cli", "backoffice.api.cli"):
+    try:
+        _importlib.import_module(_name).register(main)
+    except ModuleNotFoundError as _exc:
+        if _exc.name != _name:
+            raise

@@ -26,3 +26,23 @@ def alembic_config(url: str) -> Config:
 
 def upgrade(url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(url), revision)
+
+
+def regenerate_initial() -> Path:
+    """Development only, before the first release: rewrite the single initial revision from the
+    models (``python -m backoffice.migrate``). After a release, add revisions instead."""
+    import tempfile
+
+    from alembic import command as cmd
+
+    versions = migrations_dir() / "versions"
+    for old in versions.glob("*_0001_*.py"):
+        old.unlink()
+    with tempfile.TemporaryDirectory() as tmp:
+        cmd.revision(alembic_config(f"sqlite:///{tmp}/empty.db"), message="initial schema",
+                     autogenerate=True, rev_id="0001")
+    return next(versions.glob("*_0001_*.py"))
+
+
+if __name__ == "__main__":
+    print(regenerate_initial())

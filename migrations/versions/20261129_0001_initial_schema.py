@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 04:29:16.990889
+Create Date: 2026-11-29 04:31:32.848907
 """
 from alembic import op
 import sqlalchemy as sa
