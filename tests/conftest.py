@@ -12,8 +12,10 @@ from datetime import datetime
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from backoffice.app import create_app
+from backoffice.config import normalize_database_url
 from backoffice.db import make_engine
 from backoffice.dispatch import execute
 from backoffice.migrate import upgrade
@@ -22,23 +24,31 @@ from backoffice.worlds.service import create_world
 START = datetime.fromisoformat("2016-05-03T09:00:00+08:00")
 
 
-def _reset_postgres(url: str) -> None:
-    engine = make_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
+def _admin(url: str, sql: str) -> None:
+    engine = make_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(sql))
     engine.dispose()
 
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory) -> str:
+    """SQLite in a temp folder, or — with BACKOFFICE_DATABASE_URL=postgresql… — a fresh database
+    created beside the given one for this test session (so parallel runs never share a schema)."""
     url = os.environ.get("BACKOFFICE_DATABASE_URL")
     if url and url.startswith("postgres"):
-        _reset_postgres(url)
+        base = make_url(normalize_database_url(url))
+        name = f"{base.database}_run_{os.getpid()}"
+        _admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        _admin(url, f'CREATE DATABASE "{name}"')
+        run_url = base.set(database=name).render_as_string(hide_password=False)
+        upgrade(run_url)
+        yield run_url
+        _admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     else:
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
-    upgrade(url)
-    return url
+        upgrade(url)
+        yield url
 
 
 @pytest.fixture(scope="session")
