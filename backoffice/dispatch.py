@@ -134,7 +134,10 @@ def execute(session: Session, world_id: int, actor_name: str, op_name: str, raw_
             session.flush()
         return result
     except OperationError as exc:
-        session.rollback()
+        if exc.keep_changes:
+            session.flush()   # what the operation did before refusing stands (OperationError.keep_changes)
+        else:
+            session.rollback()
         if world is not None:
             try:
                 w = session.get(World, world_id)

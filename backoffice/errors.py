@@ -7,6 +7,11 @@ from .failures import messages
 class OperationError(Exception):
     """An operation refused: ``code`` is from seed_data/failures.yaml; ``field`` names the input."""
 
+    # Normally a refusal changes nothing (dispatch rolls back). An operation sets this on an error
+    # whose earlier effects must stand anyway: a 国税 login accepts the 营改增 upgrade once the
+    # account and password pass, whatever it then says (FAQ 5.1, SPEC.md §6).
+    keep_changes: bool = False
+
     def __init__(self, code: str, field: str | None = None, reason: str | None = None, **details):
         self.code = code
         self.field = field
