@@ -8,7 +8,8 @@ from .config import load_config
 
 def create_app(overrides: dict | None = None) -> Flask:
     cfg = load_config(overrides)
-    app = Flask(__name__, instance_path=cfg["INSTANCE_PATH"], instance_relative_config=False)
+    app = Flask(__name__, instance_path=cfg["INSTANCE_PATH"], instance_relative_config=False,
+                template_folder="web/templates", static_folder="web/static")
     app.config.update(cfg)
     configure_database(app)
     configure_extensions(app)
