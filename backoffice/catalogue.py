@@ -127,7 +127,7 @@ def load_all() -> dict[str, Operation]:
         try:
             importlib.import_module(module)
         except ModuleNotFoundError as exc:
-            if exc.name != module:
+            if exc.name is None or not (module == exc.name or module.startswith(exc.name + '.')):
                 raise
     return REGISTRY
 

@@ -310,5 +310,5 @@ for _name in ("backoffice.sync.cli", "backoffice.scenarios.cli", "backoffice.api
     try:
         _importlib.import_module(_name).register(main)
     except ModuleNotFoundError as _exc:
-        if _exc.name != _name:
+        if _exc.name is None or not (_name == _exc.name or _name.startswith(_exc.name + '.')):
             raise

@@ -18,7 +18,7 @@ def register(app: Flask) -> None:
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:
-            if exc.name != name:
+            if exc.name is None or not (name == exc.name or name.startswith(exc.name + '.')):
                 raise
             continue
         module.init_app(app)
