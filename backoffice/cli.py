@@ -299,7 +299,10 @@ def up(host, port, no_scheduler):
             else:
                 click.echo("another scheduler holds the lease; this process serves pages only")
     click.echo(f"serving http://{host}:{port}")
-    current_app.run(host=host, port=port, use_reloader=False, threaded=True)
+    # Flask refuses app.run() inside its own CLI; serve with werkzeug directly (no reloader: a
+    # reloader child would start a second scheduler).
+    from werkzeug.serving import run_simple
+    run_simple(host, port, current_app._get_current_object(), threaded=True, use_reloader=False)
 
 
 # --- commands contributed by the domain packages ------------------------------------------------
