@@ -95,6 +95,27 @@ def register_job(job: Job) -> None:
     JOBS[job.name] = job
 
 
+# Modules that register the scheduled jobs; imported before any advance so that no door
+# (CLI, web, tests) can move a clock with the sync jobs missing.
+JOB_MODULES = ("backoffice.sync.channels",)
+
+
+def load_jobs() -> dict[str, Job]:
+    import importlib
+    for module in JOB_MODULES:
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+    return JOBS
+
+
+def in_committing_advance(session: Session) -> bool:
+    """Whether a job may commit per batch: not when the advance runs inside its caller's transaction."""
+    return session.info.get("clock.commit", True)
+
+
 def register_work(kind: str, handler: Callable) -> None:
     """``handler(session, world, item, at)`` performs a due work item."""
     WORK_HANDLERS[kind] = handler
@@ -121,7 +142,7 @@ def next_events(session: Session, world, until: datetime | None = None,
 
     now = world.clock_now
     out = []
-    for job in sorted(jobs if jobs is not None else JOBS.values(), key=lambda j: j.priority):
+    for job in sorted(jobs if jobs is not None else load_jobs().values(), key=lambda j: j.priority):
         due = job.pending(session, world, now)
         if due is None:
             continue
@@ -153,7 +174,22 @@ def advance(session: Session, world, to: datetime, *, jobs: Iterable[Job] | None
     if to < world.clock_now:
         raise OperationError("CLOCK_BACKWARDS", field="to",
                              reason=f"the clock is at {fmt(world.clock_now)}; it only moves forward")
-    job_list = sorted(jobs if jobs is not None else JOBS.values(), key=lambda j: j.priority)
+    job_list = sorted(jobs if jobs is not None else load_jobs().values(), key=lambda j: j.priority)
+    previous_commit = session.info.get("clock.commit")
+    session.info["clock.commit"] = commit
+    try:
+        return _advance(session, world, to, job_list, commit, on_event)
+    finally:
+        if previous_commit is None:
+            session.info.pop("clock.commit", None)
+        else:
+            session.info["clock.commit"] = previous_commit
+
+
+def _advance(session: Session, world, to: datetime, job_list: list[Job], commit: bool,
+             on_event: Callable | None) -> list[dict]:
+    from .sync.models import JobRun, WorkItem
+
     fired: list[dict] = []
     # The cursor is (time, priority): after running a job at t, jobs of lower priority at t are done,
     # those of higher priority at t still may run.

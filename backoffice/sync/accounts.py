@@ -1,0 +1,65 @@
+"""Creating 网票 accounts with their 系统管理员, set-based.
+
+Two roads lead here: the nightly clearing (清分库 → 网票, for every new 网票 taxpayer) and the
+incremental channel (金三 → 网票, for former 地税 网票 users, who keep using 网票 without waiting a
+night). Either way the account and its admin are inserted in one transaction, so a batch killed
+half way leaves neither.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import and_, exists, insert, null, select
+from sqlalchemy.orm import Session
+
+from .tables import A, ADMIN_NAME, CT, INV, T, at_, password_state, text_, true_
+
+ACCOUNT_COLUMNS = ["world_id", "source_taxpayer_id", "ref", "name", "tax_id", "registration_no", "taxpayer_code",
+                   "former_ds_wangpiao", "keeps_ds_login", "ds_account", "password_state", "password_hash", "ca",
+                   "ca_cancelled", "ygz", "dual", "red_limit", "ds_blank_invoices", "created_at", "created_by"]
+
+
+def _no_account(world_id: int, taxpayer_id_col):
+    return ~exists().where(A.c.world_id == world_id, A.c.source_taxpayer_id == taxpayer_id_col)
+
+
+def from_clearing(session: Session, world_id: int, taxpayer_ids: list[int], at: datetime, by: str) -> int:
+    """Accounts for these taxpayers from their 清分库 rows; CA/营改增/dual flags and the red limit from 金三."""
+    src = CT
+    sel = (select(src.c.world_id, src.c.source_taxpayer_id, src.c.ref, src.c.name, src.c.tax_id,
+                  src.c.registration_no, src.c.taxpayer_code, src.c.former_ds_wangpiao, src.c.keeps_ds_login,
+                  src.c.ds_account, password_state(src.c.former_ds_wangpiao, src.c.keeps_ds_login),
+                  _ds_hash(src.c.former_ds_wangpiao, src.c.keeps_ds_login, src.c.ds_password_hash),
+                  T.c.ca, T.c.ca_cancelled_at.is_not(None), T.c.ygz, T.c.dual, T.c.red_limit, 0, at_(at), text_(by))
+           .select_from(src.join(T, T.c.id == src.c.source_taxpayer_id))
+           .where(src.c.world_id == world_id, src.c.source_taxpayer_id.in_(taxpayer_ids),
+                  _no_account(world_id, src.c.source_taxpayer_id)))
+    n = session.execute(insert(A).from_select(ACCOUNT_COLUMNS, sel)).rowcount
+    _admins(session, world_id, taxpayer_ids)
+    return n
+
+
+def from_jinsan(session: Session, world_id: int, taxpayer_ids: list[int], at: datetime, by: str) -> int:
+    """Accounts straight from 金三 (former 地税 网票 users)."""
+    sel = (select(T.c.world_id, T.c.id, T.c.ref, T.c.name, T.c.tax_id, T.c.registration_no, T.c.taxpayer_code,
+                  T.c.former_ds_wangpiao, T.c.keeps_ds_login, T.c.ds_account,
+                  password_state(T.c.former_ds_wangpiao, T.c.keeps_ds_login),
+                  _ds_hash(T.c.former_ds_wangpiao, T.c.keeps_ds_login, T.c.ds_password_hash),
+                  T.c.ca, T.c.ca_cancelled_at.is_not(None), T.c.ygz, T.c.dual, T.c.red_limit, 0, at_(at), text_(by))
+           .where(T.c.world_id == world_id, T.c.id.in_(taxpayer_ids), _no_account(world_id, T.c.id)))
+    n = session.execute(insert(A).from_select(ACCOUNT_COLUMNS, sel)).rowcount
+    _admins(session, world_id, taxpayer_ids)
+    return n
+
+
+def _ds_hash(former, keeps, ds_hash):
+    from sqlalchemy import case
+    return case((and_(former, keeps), ds_hash), else_=null())
+
+
+def _admins(session: Session, world_id: int, taxpayer_ids: list[int]) -> None:
+    """The 系统管理员 of every account of these taxpayers that lacks one (FAQ 4.1)."""
+    sel = (select(A.c.world_id, A.c.id, text_(ADMIN_NAME), true_())
+           .where(A.c.world_id == world_id, A.c.source_taxpayer_id.in_(taxpayer_ids),
+                  ~exists().where(INV.c.account_id == A.c.id, INV.c.is_admin.is_(True))))
+    session.execute(insert(INV).from_select(["world_id", "account_id", "name", "is_admin"], sel))

@@ -1,0 +1,103 @@
+"""The incremental channel (every 5 minutes) and 同步信息: 金三's outbox of changes → 网票.
+
+A change is deliverable once 网票 holds the taxpayer's account and it is either forced (同步信息)
+or automatic and ready (a sale once 20 minutes old; everything else at once). A batch of changes
+is delivered in one transaction — purchases inserted or removed, red limit and password state
+set, each change marked delivered — so a batch killed half way is simply delivered again.
+
+Purchases follow 金三's current state of the sales concerned: a delivered sale shows as its
+active pieces (itself, or what partial returns left of it), keyed by the piece's sale id, so a
+piece reaches 网票 exactly once whatever order the changes are delivered in.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import and_, delete, exists, func, insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from .accounts import from_jinsan
+from .tables import A, C, IT, P, S, T, at_, end_batch, text_
+
+BY_INCREMENTAL = "incremental"
+BY_SYNC_INFO = "sync_info"
+
+
+def _has_account(world_id: int):
+    return exists().where(A.c.world_id == world_id, A.c.source_taxpayer_id == C.c.taxpayer_id)
+
+
+def _due(world_id: int, at: datetime):
+    return and_(C.c.world_id == world_id, C.c.delivered_at.is_(None),
+                or_(C.c.forced.is_(True), and_(C.c.auto.is_(True), C.c.ready_at <= at)),
+                _has_account(world_id))
+
+
+def _former_ds_without_account(world_id: int):
+    return and_(T.c.world_id == world_id, T.c.wangpiao_enabled.is_(True), T.c.former_ds_wangpiao.is_(True),
+                ~exists().where(A.c.world_id == world_id, A.c.source_taxpayer_id == T.c.id))
+
+
+def pending(session: Session, world, now: datetime) -> datetime | None:
+    w = world.id
+    if session.execute(select(exists().where(_former_ds_without_account(w)))).scalar():
+        return now
+    base = and_(C.c.world_id == w, C.c.delivered_at.is_(None), _has_account(w))
+    if session.execute(select(exists().where(base, C.c.forced.is_(True)))).scalar():
+        return now
+    return session.execute(select(func.min(C.c.ready_at)).where(base, C.c.auto.is_(True))).scalar()
+
+
+def run(session: Session, world, at: datetime, *, batch: int, commit: bool) -> int:
+    w = world.id
+    moved = 0
+    while True:  # former 地税 users' accounts first: their waiting changes then go out in this same run
+        ids = list(session.scalars(select(T.c.id).where(_former_ds_without_account(w)).order_by(T.c.id).limit(batch)))
+        if not ids:
+            break
+        moved += from_jinsan(session, w, ids, at, BY_INCREMENTAL)
+        end_batch(session, commit)
+    moved += deliver(session, w, at, _due(w, at), by=BY_INCREMENTAL, batch=batch, commit=commit)
+    return moved
+
+
+def deliver(session: Session, world_id: int, at: datetime, where, *, by: str, batch: int, commit: bool) -> int:
+    """Deliver the changes matching ``where`` in change-sequence order, ``batch`` per transaction."""
+    moved = 0
+    while True:
+        ids = list(session.scalars(select(C.c.id).where(where).order_by(C.c.seq, C.c.id).limit(batch)))
+        if not ids:
+            return moved
+        _deliver_batch(session, world_id, ids, at, by)
+        moved += len(ids)
+        end_batch(session, commit)
+
+
+def _deliver_batch(session: Session, w: int, ids: list[int], at: datetime, by: str) -> None:
+    in_batch = C.c.id.in_(ids)
+    # Roots: each sale change's sale, and each return change's closed sale if 网票 held it; what 网票
+    # must hold for a root is its active pieces.
+    delivered_root = exists().where(P.c.world_id == w, P.c.source_sale_id == C.c.sale_id)
+    roots = (select(C.c.sale_id.label("sale_id"))
+             .where(in_batch, or_(C.c.kind == "sale", and_(C.c.kind == "return", delivered_root)))
+             .cte("pieces", recursive=True))
+    child = S.alias("child")
+    pieces = roots.union_all(select(child.c.id).where(child.c.parent_id == roots.c.sale_id))
+    sel = (select(S.c.world_id, A.c.id, S.c.id, S.c.code, S.c.start_no, S.c.end_no, at_(at), text_(by))
+           .select_from(pieces.join(S, S.c.id == pieces.c.sale_id)
+                        .join(A, and_(A.c.world_id == w, A.c.source_taxpayer_id == S.c.taxpayer_id))
+                        .join(IT, and_(IT.c.world_id == w, IT.c.code == S.c.code)))
+           .where(S.c.status == "active", IT.c.wangpiao.is_(True),
+                  ~exists().where(P.c.world_id == w, P.c.source_sale_id == S.c.id))
+           .distinct())
+    session.execute(insert(P).from_select(
+        ["world_id", "account_id", "source_sale_id", "code", "start_no", "end_no", "delivered_at", "channel"], sel))
+    closed = select(C.c.sale_id).where(in_batch, C.c.kind == "return")
+    session.execute(delete(P).where(P.c.world_id == w, P.c.source_sale_id.in_(closed),
+                                    P.c.source_sale_id.in_(select(S.c.id).where(S.c.status == "returned"))))
+    red = and_(in_batch, C.c.kind == "red_limit", C.c.taxpayer_id == A.c.source_taxpayer_id)
+    latest = select(C.c.amount).where(red).order_by(C.c.seq.desc(), C.c.id.desc()).limit(1).scalar_subquery()
+    session.execute(update(A).where(A.c.world_id == w, exists().where(red)).values(red_limit=latest))
+    reset = exists().where(in_batch, C.c.kind == "password_reset", C.c.taxpayer_id == A.c.source_taxpayer_id)
+    session.execute(update(A).where(A.c.world_id == w, reset).values(password_state="default", password_hash=None))
+    session.execute(update(C).where(in_batch).values(delivered_at=at, delivered_by=by))

@@ -1,0 +1,36 @@
+"""The industry incremental channel (:00 and :30): a changed assignment reaches 网票 within half an
+hour — but only for a taxpayer whose industries 网票 already holds; a first assignment waits for
+the nightly clearing (FAQ 4.6 "半小时至一天")."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import and_, exists, select
+from sqlalchemy.orm import Session
+
+from .nightly import replace_industries
+from .tables import A, T, end_batch
+
+
+def _behind(world_id: int, since: int):
+    # Assignments at or below the clearing watermark were delivered by a nightly run already.
+    return and_(A.c.world_id == world_id, A.c.industries_seq.is_not(None),
+                exists().where(T.c.world_id == world_id, T.c.id == A.c.source_taxpayer_id,
+                               T.c.industries_seq > since, T.c.industries_seq > A.c.industries_seq))
+
+
+def pending(session: Session, world, now: datetime) -> datetime | None:
+    return now if session.execute(select(exists().where(_behind(world.id, world.cleared_seq)))).scalar() else None
+
+
+def run(session: Session, world, at: datetime, *, batch: int, commit: bool) -> int:
+    w, moved, last = world.id, 0, 0
+    while True:
+        ids = list(session.scalars(select(A.c.id).where(_behind(w, world.cleared_seq), A.c.id > last)
+                                   .order_by(A.c.id).limit(batch)))
+        if not ids:
+            return moved
+        last = ids[-1]
+        replace_industries(session, w, ids, source="jinsan")
+        moved += len(ids)
+        end_batch(session, commit)

@@ -1,0 +1,190 @@
+"""The nightly clearing (02:00): 金三 → 清分库 → 网票.
+
+Hop 1 copies into the 清分库 every enabled taxpayer it lacks, the industry assignments changed
+since the last clearing (and those of newly cleared taxpayers), and the items approved since.
+Hop 2 creates the 网票 account (with its 系统管理员) of every cleared taxpayer that has none,
+replaces the industries of accounts behind the 清分库, and adds the new items to 网票's catalogue.
+
+"Changed since" is World.cleared_seq, a watermark on the change sequence, raised only when the
+whole run is done: a run killed half way is re-run over the same window, and every statement
+skips what is already there, so each row arrives exactly once.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import and_, delete, exists, func, insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from . import accounts
+from .tables import A, CI, CIT, CT, IND, ITEM, T, TI, WI, WTI, at_, end_batch, text_, true_
+
+BY_NIGHTLY = "nightly_clearing"
+
+
+def _cl_industries_current():
+    """The 清分库 holds the taxpayer's current assignment (every assignment has a main industry, slot 0)."""
+    return exists().where(CI.c.world_id == T.c.world_id, CI.c.source_taxpayer_id == T.c.id, CI.c.slot == 0,
+                          CI.c.seq == T.c.industries_seq)
+
+
+def _candidates(world_id: int, since: int):
+    """Enabled taxpayers touched since the last clearing (enabled, or industries assigned)."""
+    return and_(T.c.world_id == world_id, T.c.wangpiao_enabled.is_(True),
+                or_(T.c.industries_seq > since, T.c.enabled_seq > since))
+
+
+def _hop1_due(world_id: int, since: int):
+    no_cl = ~exists().where(CT.c.world_id == world_id, CT.c.source_taxpayer_id == T.c.id)
+    return and_(_candidates(world_id, since), or_(no_cl, and_(T.c.industries_seq > 0, ~_cl_industries_current())))
+
+
+def _account_behind(world_id: int):
+    """The 网票 account is missing, or holds older industries than 金三."""
+    acc = A.alias("acc")
+    missing = ~exists().where(acc.c.world_id == world_id, acc.c.source_taxpayer_id == T.c.id)
+    stale = exists().where(acc.c.world_id == world_id, acc.c.source_taxpayer_id == T.c.id,
+                           func.coalesce(acc.c.industries_seq, 0) < T.c.industries_seq)
+    return or_(missing, stale)
+
+
+def _items_due(world_id: int, since: int):
+    done = exists().where(CIT.c.world_id == world_id, CIT.c.source_item_id == ITEM.c.id, CIT.c.delivered.is_(True))
+    return and_(ITEM.c.world_id == world_id, ITEM.c.seq > since, ~done)
+
+
+def pending(session: Session, world, now: datetime) -> datetime | None:
+    w, since = world.id, world.cleared_seq
+    due = or_(_hop1_due(w, since), and_(_candidates(w, since), _account_behind(w)))
+    if session.execute(select(exists().where(due))).scalar():
+        return now
+    if session.execute(select(exists().where(_items_due(w, since)))).scalar():
+        return now
+    return None
+
+
+def run(session: Session, world, at: datetime, *, batch: int, commit: bool) -> int:
+    w, since = world.id, world.cleared_seq
+    upto = world.next_seq - 1          # changes made from now on wait for the next night
+    moved = _clear_taxpayers(session, w, since, at, batch, commit)
+    moved += _clear_items(session, w, since, batch, commit)
+    moved += _create_accounts(session, w, at, batch, commit)
+    moved += _deliver_industries(session, w, batch, commit)
+    moved += _deliver_items(session, w, batch, commit)
+    if world.cleared_seq < upto:
+        world.cleared_seq = upto
+    end_batch(session, commit)
+    return moved
+
+
+def _clear_taxpayers(session, w, since, at, batch, commit) -> int:
+    moved, last = 0, 0
+    due = _hop1_due(w, since)
+    while True:
+        ids = list(session.scalars(select(T.c.id).where(due, T.c.id > last).order_by(T.c.id).limit(batch)))
+        if not ids:
+            return moved
+        last = ids[-1]
+        sel = (select(T.c.world_id, T.c.id, T.c.ref, T.c.name, T.c.tax_id, T.c.registration_no, T.c.taxpayer_code,
+                      T.c.former_ds_wangpiao, T.c.keeps_ds_login, T.c.ds_account, T.c.ds_password_hash, T.c.ca,
+                      T.c.ygz, T.c.dual, T.c.industries_seq, at_(at))
+               .where(T.c.world_id == w, T.c.id.in_(ids),
+                      ~exists().where(CT.c.world_id == w, CT.c.source_taxpayer_id == T.c.id)))
+        moved += session.execute(insert(CT).from_select(
+            ["world_id", "source_taxpayer_id", "ref", "name", "tax_id", "registration_no", "taxpayer_code",
+             "former_ds_wangpiao", "keeps_ds_login", "ds_account", "ds_password_hash", "ca", "ygz", "dual",
+             "industries_seq", "cleared_at"], sel)).rowcount
+        stale = list(session.scalars(select(T.c.id).where(T.c.id.in_(ids), T.c.industries_seq > 0,
+                                                          ~_cl_industries_current())))
+        if stale:
+            session.execute(delete(CI).where(CI.c.world_id == w, CI.c.source_taxpayer_id.in_(stale)))
+            rows = (select(TI.c.world_id, TI.c.taxpayer_id, IND.c.code, TI.c.slot, T.c.industries_seq)
+                    .select_from(TI.join(IND, IND.c.id == TI.c.industry_id).join(T, T.c.id == TI.c.taxpayer_id))
+                    .where(TI.c.world_id == w, TI.c.taxpayer_id.in_(stale)))
+            session.execute(insert(CI).from_select(["world_id", "source_taxpayer_id", "industry_code", "slot", "seq"],
+                                                   rows))
+            current = select(T.c.industries_seq).where(T.c.id == CT.c.source_taxpayer_id).scalar_subquery()
+            session.execute(update(CT).where(CT.c.world_id == w, CT.c.source_taxpayer_id.in_(stale))
+                            .values(industries_seq=current))
+            moved += len(stale)
+        end_batch(session, commit)
+
+
+def _clear_items(session, w, since, batch, commit) -> int:
+    moved = 0
+    while True:
+        fresh = and_(ITEM.c.world_id == w, ITEM.c.seq > since,
+                     ~exists().where(CIT.c.world_id == w, CIT.c.source_item_id == ITEM.c.id))
+        ids = list(session.scalars(select(ITEM.c.id).where(fresh).order_by(ITEM.c.id).limit(batch)))
+        if not ids:
+            return moved
+        sel = (select(ITEM.c.world_id, ITEM.c.id, IND.c.code, IND.c.name, ITEM.c.name, False)
+               .select_from(ITEM.join(IND, IND.c.id == ITEM.c.industry_id)).where(ITEM.c.id.in_(ids)))
+        moved += session.execute(insert(CIT).from_select(
+            ["world_id", "source_item_id", "industry_code", "industry_name", "name", "delivered"], sel)).rowcount
+        end_batch(session, commit)
+
+
+def _create_accounts(session, w, at, batch, commit) -> int:
+    moved, last = 0, 0
+    lacking = ~exists().where(A.c.world_id == w, A.c.source_taxpayer_id == CT.c.source_taxpayer_id)
+    while True:
+        ids = list(session.scalars(select(CT.c.source_taxpayer_id)
+                                   .where(CT.c.world_id == w, CT.c.source_taxpayer_id > last, lacking)
+                                   .order_by(CT.c.source_taxpayer_id).limit(batch)))
+        if not ids:
+            return moved
+        last = ids[-1]
+        moved += accounts.from_clearing(session, w, ids, at, BY_NIGHTLY)
+        end_batch(session, commit)
+
+
+def _deliver_industries(session, w, batch, commit) -> int:
+    moved, last = 0, 0
+    while True:
+        rows = session.execute(
+            select(A.c.id).select_from(A.join(CT, and_(CT.c.world_id == w, CT.c.source_taxpayer_id == A.c.source_taxpayer_id)))
+            .where(A.c.world_id == w, A.c.id > last, CT.c.industries_seq > func.coalesce(A.c.industries_seq, 0))
+            .order_by(A.c.id).limit(batch)).scalars().all()
+        if not rows:
+            return moved
+        ids = list(rows)
+        last = ids[-1]
+        replace_industries(session, w, ids, source="clearing")
+        moved += len(ids)
+        end_batch(session, commit)
+
+
+def replace_industries(session: Session, w: int, account_ids: list[int], *, source: str) -> None:
+    """Replace these accounts' industries by the 清分库's (nightly) or 金三's (industry incremental)."""
+    session.execute(delete(WTI).where(WTI.c.world_id == w, WTI.c.account_id.in_(account_ids)))
+    if source == "clearing":
+        rows = (select(A.c.world_id, A.c.id, CI.c.industry_code, CI.c.slot)
+                .select_from(A.join(CI, and_(CI.c.world_id == w, CI.c.source_taxpayer_id == A.c.source_taxpayer_id)))
+                .where(A.c.id.in_(account_ids)))
+        seq = select(CT.c.industries_seq).where(CT.c.world_id == w, CT.c.source_taxpayer_id == A.c.source_taxpayer_id)
+    else:
+        rows = (select(A.c.world_id, A.c.id, IND.c.code, TI.c.slot)
+                .select_from(A.join(TI, TI.c.taxpayer_id == A.c.source_taxpayer_id)
+                             .join(IND, IND.c.id == TI.c.industry_id))
+                .where(A.c.id.in_(account_ids)))
+        seq = select(T.c.industries_seq).where(T.c.id == A.c.source_taxpayer_id)
+    session.execute(insert(WTI).from_select(["world_id", "account_id", "industry_code", "slot"], rows))
+    session.execute(update(A).where(A.c.id.in_(account_ids)).values(industries_seq=seq.scalar_subquery()))
+
+
+def _deliver_items(session, w, batch, commit) -> int:
+    moved = 0
+    while True:
+        ids = list(session.scalars(select(CIT.c.id).where(CIT.c.world_id == w, CIT.c.delivered.is_(False))
+                                   .order_by(CIT.c.id).limit(batch)))
+        if not ids:
+            return moved
+        sel = (select(CIT.c.world_id, CIT.c.industry_code, CIT.c.name, CIT.c.source_item_id)
+               .where(CIT.c.id.in_(ids),
+                      ~exists().where(WI.c.world_id == w, WI.c.industry_code == CIT.c.industry_code,
+                                      WI.c.name == CIT.c.name)))
+        moved += session.execute(insert(WI).from_select(["world_id", "industry_code", "name", "source_item_id"],
+                                                        sel)).rowcount
+        session.execute(update(CIT).where(CIT.c.id.in_(ids)).values(delivered=True))
+        end_batch(session, commit)
