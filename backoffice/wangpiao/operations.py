@@ -135,8 +135,8 @@ def add_invoicer(ctx, args: AddInvoicerArgs) -> dict:
         raise invalid("name", f"a 开票员 named {args.name!r} exists", f"已有名为 {args.name} 的开票员")
     ctx.session.add(WpInvoicer(world_id=ctx.world.id, account_id=account.id, name=args.name, is_admin=False,
                                password_hash=hash_password(args.password, simulated=True)))
-    count = len(q.invoicers(ctx.session, ctx.world.id, account.id)) + 1
-    return {"name": args.name, "invoicers": count}
+    ctx.session.flush()
+    return {"name": args.name, "invoicers": len(q.invoicers(ctx.session, ctx.world.id, account.id))}
 
 
 @operation("allocate_segment", zh="分配发票号段", en="Allocate an invoice segment", args=SegmentArgs,
