@@ -27,7 +27,10 @@ def main():
 
 
 def db_session():
-    return current_app.extensions["backoffice.sessions"]()
+    """The app context's session: closed when the command's app context ends (an open SQLite
+    transaction would hold the write lock)."""
+    from .web.db import get_session
+    return get_session()
 
 
 def fail(exc: OperationError):
@@ -284,7 +287,7 @@ def up(host, port, no_scheduler):
     upgrade(current_app.config["DATABASE_URL"])
     s = db_session()
     logins = ensure_demo(s, Path(current_app.config["INSTANCE_PATH"]))
-    s.close()
+    s.commit()
     click.echo("演示账号 / demo logins (also in instance/demo_logins.txt):")
     for line in logins:
         click.echo(f"  {line}")
