@@ -1,0 +1,1 @@
+"""Scenario files (SCENARIOS.md): loading, running, recording worlds as scenarios, diagnosing."""

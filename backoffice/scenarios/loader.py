@@ -1,0 +1,336 @@
+"""Reading and strictly validating scenario files (SCENARIOS.md "Shape" and "Steps").
+
+Scenario files are written by hand, so the whole file is checked before anything runs: the world
+block, every step's shape, its operation name, its arguments against the operation's own model and
+its expectation. A bad file is reported with its path, the step number, the field and the reason.
+YAML reads an unquoted ``00000010`` as the number 8, so a number where a string belongs is refused
+with "quote it" — in the world block and in step arguments alike.
+"""
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from .. import catalogue
+from ..clock import parse_duration, parse_time
+from ..errors import OperationError
+from ..failures import load_catalogue
+from ..worlds.spec import WorldSpec, describe_validation_error, parse_world_spec
+
+TOP_KEYS = {"name", "faq", "description", "world", "steps"}
+OP_KEYS = {"actor", "op", "args", "expect"}
+_CODE = re.compile(r"^[A-Z][A-Z0-9_]*$")
+_FAQ = re.compile(r"^\d+(\.\d+)?$")
+
+
+class ScenarioError(ValueError):
+    """A scenario file that cannot run. ``str()`` names the file, the step, the field and why."""
+
+    def __init__(self, path: str, reason: str, *, step: int | None = None, field: str | None = None):
+        self.path, self.step, self.field, self.reason = path, step, field, reason
+        where = [path]
+        if step is not None:
+            where.append(f"step {step}")
+        if field:
+            where.append(field)
+        super().__init__(": ".join(where) + f": {reason}")
+
+
+@dataclass
+class Expect:
+    kind: str = "ok"                       # ok | error | result
+    code: str | None = None
+    result: dict | None = None
+
+    def describe(self) -> Any:
+        if self.kind == "ok":
+            return "ok"
+        if self.kind == "error":
+            return self.code
+        return {"result": self.result}
+
+
+@dataclass
+class Step:
+    n: int
+    actor: str | None = None
+    op: str | None = None
+    args: dict = field(default_factory=dict)
+    expect: Expect = field(default_factory=Expect)
+    advance_by: str | None = None
+    advance_until: datetime | None = None
+
+    @property
+    def is_advance(self) -> bool:
+        return self.op is None
+
+
+@dataclass
+class Scenario:
+    path: str
+    name: str
+    faq: str | None
+    world: dict
+    steps: list[Step]
+    description: str | None = None
+    spec: WorldSpec | None = None
+
+
+# --- YAML that refuses duplicate keys --------------------------------------------------------------
+
+class _StrictLoader(yaml.SafeLoader):
+    pass
+
+
+def _mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    loader.flatten_mapping(node)
+    out: dict = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in out:
+            raise yaml.constructor.ConstructorError(
+                "while reading a mapping", node.start_mark, f"the key {key!r} is given twice", key_node.start_mark)
+        out[key] = loader.construct_object(value_node, deep=deep)
+    return out
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
+
+
+def read_yaml(text: str, path: str) -> Any:
+    try:
+        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ScenarioError(path, f"not valid YAML{where}: {problem}") from None
+
+
+# --- loading ----------------------------------------------------------------------------------------
+
+def load_file(path: str | Path) -> Scenario:
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ScenarioError(str(path), f"cannot read the file ({exc.strerror or exc})") from None
+    return load_data(read_yaml(text, str(path)), str(path))
+
+
+def load_text(text: str, path: str = "<text>") -> Scenario:
+    return load_data(read_yaml(text, path), path)
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _quote_it(v: Any) -> str:
+    return f"{v!r} is a number where a string belongs: quote it"
+
+
+def load_data(data: Any, path: str = "<data>") -> Scenario:
+    """Validate a parsed scenario document; raises :class:`ScenarioError` at the first problem."""
+    if not isinstance(data, dict):
+        raise ScenarioError(path, "a scenario is a mapping with name, world and steps")
+    unknown = sorted(set(map(str, data)) - TOP_KEYS)
+    if unknown:
+        raise ScenarioError(path, f"unknown key (allowed: {', '.join(sorted(TOP_KEYS))})", field=unknown[0])
+    name = data.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise ScenarioError(path, "every scenario needs a name (a string)", field="name")
+    faq = data.get("faq")
+    if faq is not None:
+        if _is_number(faq):
+            raise ScenarioError(path, _quote_it(faq), field="faq")
+        if not isinstance(faq, str) or not _FAQ.match(faq):
+            raise ScenarioError(path, 'an FAQ section such as "3.2"', field="faq")
+    description = data.get("description")
+    if description is not None and not isinstance(description, str):
+        raise ScenarioError(path, "a text", field="description")
+    world = data.get("world")
+    if not isinstance(world, dict):
+        raise ScenarioError(path, "the world block is a mapping with at least start", field="world")
+    try:
+        spec = parse_world_spec(world)
+    except OperationError as exc:
+        raise ScenarioError(path, exc.reason or exc.code, field=exc.field) from None
+    _check_world_refs(path, spec)
+    raw_steps = data.get("steps")
+    if not isinstance(raw_steps, list) or not raw_steps:
+        raise ScenarioError(path, "steps is a non-empty list", field="steps")
+    actors = _actors(spec)
+    steps = [_step(path, n, raw, actors) for n, raw in enumerate(raw_steps, start=1)]
+    return Scenario(path=path, name=name.strip(), faq=faq, world=world, steps=steps,
+                    description=description, spec=spec)
+
+
+def _check_world_refs(path: str, spec: WorldSpec) -> None:
+    """Cheap cross-checks of the world block, so that a typo is caught before a world is built."""
+    from ..seed import load_base
+
+    base = load_base(base=spec.base)
+    logins = {o.login for o in base.officers}
+    for i, o in enumerate(spec.officers):
+        if o.login in logins:
+            raise ScenarioError(path, f"officer {o.login!r} is already in the base data (or given twice)",
+                                field=f"world.officers.{i}.login")
+        logins.add(o.login)
+    industries = {i.code for i in base.industries} | {i.name for i in base.industries}
+    for i, ind in enumerate(spec.industries):
+        if ind.code in industries:
+            raise ScenarioError(path, f"industry {ind.code!r} is already in the base data (or given twice)",
+                                field=f"world.industries.{i}.code")
+        industries |= {ind.code, ind.name}
+    refs: set[str] = set()
+    for i, t in enumerate(spec.taxpayers):
+        where = f"world.taxpayers.{i}"
+        if t.ref in refs:
+            raise ScenarioError(path, f"taxpayer ref {t.ref!r} is given twice", field=f"{where}.ref")
+        refs.add(t.ref)
+        if t.specialist and t.specialist not in logins:
+            raise ScenarioError(path, f"no officer {t.specialist!r} in the world", field=f"{where}.specialist")
+        if t.industries is not None:
+            for slot, key in enumerate([t.industries.main] + list(t.industries.secondary)):
+                if key not in industries:
+                    fld = "main" if slot == 0 else f"secondary.{slot - 1}"
+                    raise ScenarioError(path, f"no industry {key!r} in the world", field=f"{where}.industries.{fld}")
+
+
+@dataclass
+class _Actors:
+    officers: set[str]
+    taxpayers: set[str]
+
+
+def _actors(spec: WorldSpec) -> _Actors:
+    from ..seed import load_base
+
+    base = load_base(base=spec.base)
+    return _Actors({o.login for o in base.officers} | {o.login for o in spec.officers},
+                   {t.ref for t in spec.taxpayers})
+
+
+def _step(path: str, n: int, raw: Any, actors: _Actors) -> Step:
+    if not isinstance(raw, dict):
+        raise ScenarioError(path, "a step is a mapping: {advance: …} or {actor, op, args, expect}", step=n)
+    if "advance" in raw:
+        extra = sorted(set(map(str, raw)) - {"advance"})
+        if extra:
+            raise ScenarioError(path, "an advance step has no other keys", step=n, field=extra[0])
+        return _advance(path, n, raw["advance"])
+    unknown = sorted(set(map(str, raw)) - OP_KEYS)
+    if unknown:
+        raise ScenarioError(path, "unknown key (a step has actor, op, args, expect — or advance)", step=n,
+                            field=unknown[0])
+    actor, op_name = raw.get("actor"), raw.get("op")
+    if not isinstance(actor, str) or not actor.strip():
+        raise ScenarioError(path, "who performs the step: an officer login or a taxpayer ref", step=n, field="actor")
+    if not isinstance(op_name, str) or not op_name.strip():
+        raise ScenarioError(path, "the operation's name", step=n, field="op")
+    ops = catalogue.load_all()
+    op = ops.get(op_name)
+    if op is None:
+        close = difflib.get_close_matches(op_name, list(ops), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ScenarioError(path, f"unknown operation {op_name!r}{hint}", step=n, field="op")
+    expect = _expect(path, n, raw.get("expect"))
+    args = raw.get("args")
+    if args is None:
+        args = {}
+    if not isinstance(args, dict):
+        raise ScenarioError(path, "args is a mapping of the operation's arguments", step=n, field="args")
+    # A step that expects a refusal may name an unknown actor or break the input rules on purpose.
+    if not (expect.kind == "error" and expect.code == "FORBIDDEN"):
+        _check_actor(path, n, actor, op, actors)
+    if not (expect.kind == "error" and expect.code == "INVALID_INPUT"):
+        try:
+            op.args_model.model_validate(args)
+        except ValidationError as exc:
+            fld, reason = describe_validation_error(exc, "args.")
+            raise ScenarioError(path, reason, step=n, field=fld) from None
+    return Step(n=n, actor=actor, op=op_name, args=args, expect=expect)
+
+
+def _check_actor(path: str, n: int, actor: str, op: catalogue.Operation, actors: _Actors) -> None:
+    if op.side == "jinsan":
+        if actor not in actors.officers:
+            kind = "a taxpayer" if actor.partition("/")[0] in actors.taxpayers else "not an officer of this world"
+            raise ScenarioError(path, f"{op.name} is a 金三 operation performed by an officer; {actor!r} is {kind}",
+                                step=n, field="actor")
+        return
+    ref, slash, invoicer = actor.partition("/")
+    if ref not in actors.taxpayers or (slash and not invoicer):
+        raise ScenarioError(path, f"{op.name} is performed by a taxpayer (ref or ref/invoicer); "
+                                  f"{actor!r} is not a taxpayer of this world", step=n, field="actor")
+
+
+def _advance(path: str, n: int, value: Any) -> Step:
+    if isinstance(value, str):
+        try:
+            parse_duration(value)
+        except OperationError as exc:
+            raise ScenarioError(path, exc.reason, step=n, field="advance") from None
+        return Step(n=n, advance_by=value.strip())
+    if isinstance(value, dict):
+        extra = sorted(set(map(str, value)) - {"until"})
+        if extra or "until" not in value:
+            raise ScenarioError(path, "advance takes a duration (20m, 2h30m, 1d) or {until: ISO-TIME}",
+                                step=n, field=f"advance.{extra[0]}" if extra else "advance")
+        until = value["until"]
+        if isinstance(until, date) and not isinstance(until, datetime):
+            raise ScenarioError(path, "a time with hours, minutes and offset, e.g. 2016-05-04T02:00:00+08:00",
+                                step=n, field="advance.until")
+        try:
+            return Step(n=n, advance_until=parse_time(until))
+        except OperationError as exc:
+            raise ScenarioError(path, exc.reason, step=n, field="advance.until") from None
+    if _is_number(value):
+        raise ScenarioError(path, f"{value!r} is not a duration: write it with its unit, e.g. 20m, 2h30m or 1d",
+                            step=n, field="advance")
+    raise ScenarioError(path, "advance takes a duration (20m, 2h30m, 1d) or {until: ISO-TIME}", step=n,
+                        field="advance")
+
+
+def _known_code(code: str) -> bool:
+    return code in load_catalogue()
+
+
+def _expect(path: str, n: int, value: Any) -> Expect:
+    if value is None or value == "ok":
+        return Expect()
+    if isinstance(value, str):
+        return _error_expect(path, n, value, "expect")
+    if isinstance(value, dict):
+        keys = list(value)
+        if len(keys) != 1 or keys[0] not in ("error", "result"):
+            raise ScenarioError(path, "expect is ok, a failure code, {error: CODE} or {result: {...}}", step=n,
+                                field="expect")
+        if keys[0] == "error":
+            if not isinstance(value["error"], str):
+                raise ScenarioError(path, "a failure code such as NO_PURCHASE_INFO", step=n, field="expect.error")
+            return _error_expect(path, n, value["error"], "expect.error")
+        result = value["result"]
+        if not isinstance(result, dict) or not result:
+            raise ScenarioError(path, "the keys and values the result must contain", step=n, field="expect.result")
+        return Expect(kind="result", result=result)
+    raise ScenarioError(path, "expect is ok, a failure code, {error: CODE} or {result: {...}}", step=n,
+                        field="expect")
+
+
+def _error_expect(path: str, n: int, code: str, fld: str) -> Expect:
+    code = code.strip()
+    if not _CODE.match(code) or not _known_code(code):
+        close = difflib.get_close_matches(code.upper(), list(load_catalogue()), n=1)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        raise ScenarioError(path, f"{code!r} is not a failure code of seed_data/failures.yaml{hint}", step=n,
+                            field=fld)
+    return Expect(kind="error", code=code)

@@ -1,0 +1,173 @@
+"""Running a scenario: a fresh world from its world block, then each step through the one way in.
+
+The runner plays every actor itself. It keeps the 网票 session token of each successful ``login``
+keyed by who logged in ("ref", or "ref/X" for a login with ``invoicer: X``) and hands it back as
+``wp_token`` whenever that actor acts again. It stops at the first step whose outcome differs
+from its expectation: the steps after it assume it went as written.
+"""
+from __future__ import annotations
+
+import traceback
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Callable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..audit.record import plain
+from ..clock import fmt
+from ..dispatch import advance_clock, execute
+from ..errors import OperationError
+from ..worlds.models import World
+from ..worlds.service import create_world
+from .loader import Expect, Scenario, ScenarioError, Step, load_data, load_file
+
+SCENARIO_ACTOR = "scenario"
+
+
+def load(data_or_path: Any) -> Scenario:
+    if isinstance(data_or_path, Scenario):
+        return data_or_path
+    if isinstance(data_or_path, (str, Path)):
+        return load_file(data_or_path)
+    return load_data(data_or_path)
+
+
+def session_key(actor: str, args: dict) -> str:
+    """Who a login logs in: the taxpayer ref, or ref/invoicer when it names an invoicer."""
+    ref = actor.partition("/")[0]
+    invoicer = args.get("invoicer") if isinstance(args, dict) else None
+    return f"{ref}/{invoicer}" if invoicer else ref
+
+
+def matches(expected: Any, got: Any) -> bool:
+    """Subset match compared as YAML values: mappings may hold more keys than expected."""
+    if isinstance(expected, dict):
+        return isinstance(got, dict) and all(k in got and matches(v, got[k]) for k, v in expected.items())
+    if isinstance(expected, list):
+        return isinstance(got, list) and len(got) == len(expected) and all(
+            matches(e, g) for e, g in zip(expected, got))
+    if isinstance(expected, bool) or isinstance(got, bool):
+        return isinstance(expected, bool) and isinstance(got, bool) and expected == got
+    if isinstance(expected, float) and isinstance(got, (int, float)):
+        return Decimal(str(expected)) == Decimal(str(got))
+    if expected is None or got is None:
+        return expected is got
+    return type(expected) is type(got) and expected == got
+
+
+def _clock(session: Session, world_id: int) -> str:
+    return fmt(session.execute(select(World.clock_now).where(World.id == world_id)).scalar_one())
+
+
+def run_scenario(session: Session, data_or_path: Any, owner_id: int | None = None, *,
+                 on_step: Callable[[dict], None] | None = None) -> dict:
+    """Run one scenario in a fresh world; returns {world_id, ok, steps, name, faq}.
+
+    A file that does not validate raises :class:`ScenarioError` before any world is made.
+    """
+    scenario = load(data_or_path)
+    try:
+        world = create_world(session, scenario.world, name=f"scenario: {scenario.name}"[:200], owner_id=owner_id)
+        session.commit()
+    except OperationError as exc:
+        session.rollback()
+        raise ScenarioError(scenario.path, exc.reason or exc.message_en, field=exc.field or "world") from None
+    world_id = world.id
+    tokens: dict[str, str] = {}
+    out: list[dict] = []
+    ok = True
+    for step in scenario.steps:
+        row = _run_step(session, world_id, step, tokens)
+        out.append(row)
+        if on_step:
+            on_step(row)
+        if not row["ok"]:
+            ok = False
+            break
+    return {"world_id": world_id, "ok": ok, "steps": out, "name": scenario.name, "faq": scenario.faq,
+            "path": scenario.path, "total_steps": len(scenario.steps)}
+
+
+def _run_step(session: Session, world_id: int, step: Step, tokens: dict[str, str]) -> dict:
+    time = _clock(session, world_id)
+    if step.is_advance:
+        return _advance(session, world_id, step, time)
+    result: dict | None = None
+    try:
+        result = execute(session, world_id, step.actor, step.op, step.args, wp_token=tokens.get(step.actor))
+        got_code = "ok"
+    except OperationError as exc:
+        got_code = exc.code
+        outcome = f"{exc.code} {exc.message_zh}" + (f" [{exc.field}]" if exc.field else "")
+    except Exception as exc:  # a bug elsewhere must fail this step visibly, not the whole run
+        session.rollback()
+        crash = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+        return _row(step, time, f"CRASH {crash}", False, step.expect.describe(), f"CRASH {crash}",
+                    trace=traceback.format_exc())
+    if got_code == "ok":
+        if step.op == "login" and isinstance(result, dict) and result.get("session"):
+            tokens[session_key(step.actor, step.args)] = result["session"]
+        shown = plain({k: v for k, v in (result or {}).items() if k != "session"})
+        outcome = "ok" + (f" {_short(shown)}" if shown else "")
+    expect = step.expect
+    if expect.kind == "ok":
+        passed, expected, got = got_code == "ok", "ok", got_code
+    elif expect.kind == "error":
+        passed, expected, got = got_code == expect.code, expect.code, got_code
+    else:
+        shown = plain({k: v for k, v in (result or {}).items() if k != "session"}) if got_code == "ok" else None
+        passed = got_code == "ok" and matches(expect.result, shown)
+        expected = {"result": expect.result}
+        got = {"result": _only(expect.result, shown)} if got_code == "ok" else got_code
+    return _row(step, time, outcome, passed, expected, got)
+
+
+def _only(expected: dict, got: dict) -> dict:
+    """The part of the result the expectation speaks about (what a reader needs to compare)."""
+    return {k: got.get(k, "<missing>") for k in expected}
+
+
+def _advance(session: Session, world_id: int, step: Step, time: str) -> dict:
+    label = step.advance_by if step.advance_by else f"until {fmt(step.advance_until)}"
+    try:
+        res = advance_clock(session, world_id, by=step.advance_by, until=step.advance_until, actor=SCENARIO_ACTOR)
+    except OperationError as exc:
+        return _row(step, time, f"{exc.code} {exc.message_en}", False, "ok", exc.code, op=f"advance {label}")
+    except Exception as exc:
+        session.rollback()
+        crash = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+        return _row(step, time, f"CRASH {crash}", False, "ok", f"CRASH {crash}", op=f"advance {label}",
+                    trace=traceback.format_exc())
+    fired = ", ".join(f"{e['job']}@{e['time'][11:16]}×{e['items']}" for e in res["events"])
+    outcome = f"→ {res['to']}" + (f" ({fired})" if fired else "")
+    return _row(step, time, outcome, True, "ok", "ok", op=f"advance {label}")
+
+
+def _row(step: Step, time: str, outcome: str, ok: bool, expected: Any, got: Any, *, op: str | None = None,
+         trace: str | None = None) -> dict:
+    row = {"n": step.n, "time": time, "actor": step.actor or "clock", "op": op or step.op, "outcome": outcome,
+           "ok": ok, "expected": expected, "got": got}
+    if trace:
+        row["trace"] = trace
+    return row
+
+
+def _short(value: Any, limit: int = 160) -> str:
+    import json
+
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def describe_failure(result: dict) -> str | None:
+    """"step N (op by actor): expected X, got Y" for the step that failed, if one did."""
+    for row in result["steps"]:
+        if not row["ok"]:
+            return (f"step {row['n']} ({row['op']} by {row['actor']} at {row['time']}): "
+                    f"expected {_short(row['expected'], 400)}, got {_short(row['got'], 400)}")
+    return None
+
+
+__all__ = ["run_scenario", "describe_failure", "matches", "session_key", "Expect"]
