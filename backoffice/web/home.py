@@ -50,4 +50,5 @@ def play(world_id: int):
     playing = dict(session.get("playing", {}))
     playing[str(w.id)] = login
     session["playing"] = playing
-    return redirect(url_for("home.world", world_id=w.id))
+    from .auth import safe_next
+    return redirect(safe_next(request.form.get("next")) or url_for("home.world", world_id=w.id))

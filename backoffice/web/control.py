@@ -1,0 +1,329 @@
+"""Simulation control room: worlds, the class view, the clock, per-taxpayer pipelines, the timeline,
+the audit log and the diagnoser. World management goes through worlds.service, the clock through
+dispatch.advance_clock, domain questions through dispatch.execute."""
+from __future__ import annotations
+
+import yaml
+from flask import Blueprint, Flask, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from .. import catalogue
+from ..audit.models import AuditEntry
+from ..clock import fmt, next_events
+from ..dispatch import advance_clock
+from ..errors import OperationError
+from ..jinsan.models import Officer, Taxpayer
+from ..sync.models import JobRun
+from ..users.models import User
+from ..worlds import service
+from ..worlds.models import World, WorldMember
+from .common import guard_world, init_filters, plain_value, run
+from .db import get_session
+from .forms import error_view, op_label
+from .pipeline_view import pipeline_picture
+
+bp = Blueprint("control", __name__)
+bp.before_request(guard_world)
+
+CLOCK_STEPS = ("5m", "20m", "1h", "1d")
+
+
+def init_app(app: Flask) -> None:
+    init_filters(app)
+    app.register_blueprint(bp)
+
+
+def can_manage(world: World) -> bool:
+    return current_user.is_instructor or world.owner_id == current_user.id
+
+
+def _fail(exc: OperationError) -> None:
+    e = error_view(exc)
+    flash(f"{e['code']} — {e['message']}" + (f" [{e['field']}]" if e["field"] else ""), "danger")
+
+
+def instructor_officer(world_id: int) -> str | None:
+    """The officer whose eyes the control room diagnoses with: the world's first instructor."""
+    db = get_session()
+    login = db.scalars(select(Officer.login).where(Officer.world_id == world_id, Officer.role == "instructor")
+                       .order_by(Officer.id).limit(1)).first()
+    return login
+
+
+def diagnose(world_id: int, ref: str) -> tuple[dict | None, dict | None]:
+    if "diagnose" not in catalogue.load_all():
+        return None, None
+    login = instructor_officer(world_id)
+    if login is None:
+        return None, None
+    result, error, _status = run(world_id, login, "diagnose", {"taxpayer": ref})
+    return result, error
+
+
+def taxpayer_refs(world_id: int) -> list[tuple[str, str]]:
+    return list(get_session().execute(select(Taxpayer.ref, Taxpayer.name).where(Taxpayer.world_id == world_id)
+                                      .order_by(Taxpayer.ref)).all())
+
+
+# --- worlds -----------------------------------------------------------------------------------
+
+@bp.route("/control")
+def index():
+    db = get_session()
+    worlds = service.visible_worlds(db, current_user)
+    owners = {u.id: u for u in db.scalars(select(User))}
+    return render_template("control/index.html", worlds=worlds, owners=owners)
+
+
+@bp.route("/control/worlds", methods=["POST"])
+def create():
+    db = get_session()
+    name = request.form.get("name", "").strip()
+    text = request.form.get("spec", "").strip()
+    spec: dict = {}
+    if text:
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            flash(_("场景世界块不是有效的 YAML：%(err)s", err=str(exc).splitlines()[0]), "danger")
+            return redirect(url_for("control.index"))
+        if not isinstance(data, dict):
+            flash(_("场景世界块必须是映射（world: …）"), "danger")
+            return redirect(url_for("control.index"))
+        if isinstance(data.get("world"), dict):
+            name = name or str(data.get("name") or "")
+            data = data["world"]
+        spec = data
+    try:
+        world = service.create_world(db, spec, name=name or _("新世界"), owner_id=current_user.id)
+        db.commit()
+    except OperationError as exc:
+        db.rollback()
+        _fail(exc)
+        return redirect(url_for("control.index"))
+    flash(_("已创建世界 %(name)s", name=world.name), "success")
+    return redirect(url_for("control.world", world_id=world.id))
+
+
+@bp.route("/control/class")
+def class_view():
+    """Every world, its owner and clock, and the diagnoser's verdict per taxpayer (instructors)."""
+    if not current_user.is_instructor:
+        abort(403)
+    db = get_session()
+    owners = {u.id: u for u in db.scalars(select(User))}
+    rows = []
+    for w in service.visible_worlds(db, current_user):
+        verdicts = []
+        for ref, name in taxpayer_refs(w.id):
+            result, error = diagnose(w.id, ref)
+            verdicts.append((ref, name, result, error))
+        rows.append((w, owners.get(w.owner_id), verdicts))
+    return render_template("control/class.html", rows=rows, diagnose_available="diagnose" in catalogue.load_all())
+
+
+@bp.route("/worlds/<int:world_id>/control")
+def world(world_id: int):
+    db = get_session()
+    w = g.world
+    catalogue.load_all()  # the sync jobs register themselves with the clock on import
+    upcoming = [(t, name) for t, _p, name, _payload in next_events(db, w)][:5]
+    members = db.execute(select(User).join(WorldMember, WorldMember.user_id == User.id)
+                         .where(WorldMember.world_id == w.id).order_by(User.username)).scalars().all()
+    owner = db.get(User, w.owner_id) if w.owner_id else None
+    timeline = world_timeline(w.id, limit=25)
+    return render_template("control/world.html", world=w, steps=CLOCK_STEPS, upcoming=upcoming, members=members,
+                           owner=owner, taxpayers=taxpayer_refs(w.id), timeline=timeline,
+                           manage=can_manage(w), now_iso=fmt(w.clock_now))
+
+
+@bp.route("/worlds/<int:world_id>/control/clock/advance", methods=["POST"])
+def advance(world_id: int):
+    by = request.form.get("by", "").strip()
+    until = request.form.get("until", "").strip()
+    try:
+        if until:
+            if "T" not in until and " " in until:
+                until = until.replace(" ", "T")
+            if len(until) == 16:  # from <input type=datetime-local>: Shanghai local time
+                until += ":00+08:00"
+            out = advance_clock(get_session(), world_id, until=until, user=current_user,
+                                actor=current_user.username)
+        else:
+            out = advance_clock(get_session(), world_id, by=by or "20m", user=current_user,
+                                actor=current_user.username)
+    except OperationError as exc:
+        get_session().rollback()
+        _fail(exc)
+    else:
+        flash(_("时钟 %(a)s → %(b)s，发生 %(n)s 个事件", a=out["from"], b=out["to"], n=len(out["events"])), "success")
+    return redirect(request.form.get("back") == "taxpayer" and request.referrer or
+                    url_for("control.world", world_id=world_id))
+
+
+@bp.route("/worlds/<int:world_id>/control/clock/next", methods=["POST"])
+def next_event(world_id: int):
+    db = get_session()
+    catalogue.load_all()
+    events = next_events(db, g.world)
+    if not events:
+        flash(_("没有待发生的事件"), "info")
+        return redirect(url_for("control.world", world_id=world_id))
+    try:
+        out = advance_clock(db, world_id, until=fmt(events[0][0]), user=current_user, actor=current_user.username)
+    except OperationError as exc:
+        db.rollback()
+        _fail(exc)
+    else:
+        flash(_("时钟 %(a)s → %(b)s，发生 %(n)s 个事件", a=out["from"], b=out["to"], n=len(out["events"])), "success")
+    return redirect(url_for("control.world", world_id=world_id))
+
+
+@bp.route("/worlds/<int:world_id>/control/clock/mode", methods=["POST"])
+def clock_mode(world_id: int):
+    db = get_session()
+    mode = request.form.get("mode", "manual")
+    raw_speed = request.form.get("speed", "").strip()
+    try:
+        speed = float(raw_speed) if raw_speed else None
+    except ValueError:
+        _fail(OperationError("INVALID_INPUT", field="speed", reason="a number", reason_zh="须为数字"))
+        return redirect(url_for("control.world", world_id=world_id))
+    try:
+        service.set_clock_mode(db, g.world, mode, speed)
+        db.commit()
+    except OperationError as exc:
+        db.rollback()
+        _fail(exc)
+    return redirect(url_for("control.world", world_id=world_id))
+
+
+@bp.route("/worlds/<int:world_id>/control/fork", methods=["POST"])
+def fork(world_id: int):
+    db = get_session()
+    new = service.fork_world(db, g.world, name=request.form.get("name") or None, owner_id=current_user.id)
+    db.commit()
+    flash(_("已复制为世界 %(name)s", name=new.name), "success")
+    return redirect(url_for("control.world", world_id=new.id))
+
+
+@bp.route("/worlds/<int:world_id>/control/reset", methods=["POST"])
+def reset(world_id: int):
+    if not can_manage(g.world):
+        abort(403)
+    db = get_session()
+    try:
+        service.reset_world(db, g.world)
+        db.commit()
+    except OperationError as exc:
+        db.rollback()
+        _fail(exc)
+    else:
+        flash(_("世界已重置"), "success")
+    return redirect(url_for("control.world", world_id=world_id))
+
+
+@bp.route("/worlds/<int:world_id>/control/delete", methods=["POST"])
+def delete(world_id: int):
+    if not can_manage(g.world):
+        abort(403)
+    db = get_session()
+    name = g.world.name
+    service.delete_world(db, g.world)
+    db.commit()
+    flash(_("已删除世界 %(name)s", name=name), "success")
+    return redirect(url_for("control.index"))
+
+
+@bp.route("/worlds/<int:world_id>/control/members", methods=["POST"])
+def add_member(world_id: int):
+    if not can_manage(g.world):
+        abort(403)
+    db = get_session()
+    username = request.form.get("username", "").strip()
+    user = db.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    if user is None:
+        flash(_("没有用户 %(name)s", name=username), "danger")
+    else:
+        service.add_member(db, g.world, user.id)
+        db.commit()
+        flash(_("已将 %(name)s 加入本世界", name=username), "success")
+    return redirect(url_for("control.world", world_id=world_id))
+
+
+# --- per taxpayer: pipeline and diagnosis ------------------------------------------------------
+
+@bp.route("/worlds/<int:world_id>/control/taxpayers/<ref>")
+def taxpayer(world_id: int, ref: str):
+    db = get_session()
+    tp = db.execute(select(Taxpayer).where(Taxpayer.world_id == world_id, Taxpayer.ref == ref)).scalar_one_or_none()
+    if tp is None:
+        abort(404)
+    catalogue.load_all()
+    picture = pipeline_picture(db, g.world, ref)
+    result, error = diagnose(world_id, ref)
+    entries = list(db.scalars(select(AuditEntry).where(AuditEntry.world_id == world_id,
+                                                       AuditEntry.taxpayer_ref == ref)
+                              .order_by(AuditEntry.sim_time.desc(), AuditEntry.id.desc()).limit(100)))
+    return render_template("control/taxpayer.html", world=g.world, tp=tp, picture=picture, result=result,
+                           error=error, entries=entries, steps=CLOCK_STEPS, plain=plain_value,
+                           diagnose_available="diagnose" in catalogue.REGISTRY)
+
+
+# --- timeline and audit -----------------------------------------------------------------------
+
+def world_timeline(world_id: int, limit: int = 200) -> list[dict]:
+    """Audit entries and job runs merged, newest first."""
+    db = get_session()
+    out = []
+    for a in db.scalars(select(AuditEntry).where(AuditEntry.world_id == world_id)
+                        .order_by(AuditEntry.sim_time.desc(), AuditEntry.id.desc()).limit(limit)):
+        out.append({"time": a.sim_time, "kind": "audit", "who": a.actor, "what": a.operation,
+                    "ok": a.error_code is None, "detail": a.error_code or _summary(a.result),
+                    "taxpayer": a.taxpayer_ref, "order": (a.sim_time, 1, a.id)})
+    for j in db.scalars(select(JobRun).where(JobRun.world_id == world_id)
+                        .order_by(JobRun.scheduled_for.desc(), JobRun.id.desc()).limit(limit)):
+        out.append({"time": j.scheduled_for, "kind": "job", "who": _("定时任务"), "what": j.job, "ok": True,
+                    "detail": _("%(n)s 项", n=j.items), "taxpayer": None, "order": (j.scheduled_for, 0, j.id)})
+    out.sort(key=lambda e: e["order"], reverse=True)
+    return out[:limit]
+
+
+def _summary(result) -> str:
+    if not result:
+        return ""
+    parts = [f"{k}={plain_value(v)}" for k, v in list(result.items())[:4] if not isinstance(v, (dict, list))]
+    return ", ".join(parts)
+
+
+@bp.route("/worlds/<int:world_id>/control/timeline")
+def timeline(world_id: int):
+    return render_template("control/timeline.html", world=g.world, timeline=world_timeline(world_id, limit=500))
+
+
+@bp.route("/worlds/<int:world_id>/control/audit")
+def audit(world_id: int):
+    db = get_session()
+    f = {k: request.args.get(k, "").strip() for k in ("actor", "operation", "taxpayer", "outcome")}
+    stmt = select(AuditEntry).where(AuditEntry.world_id == world_id)
+    if f["actor"]:
+        stmt = stmt.where(AuditEntry.actor == f["actor"])
+    if f["operation"]:
+        stmt = stmt.where(AuditEntry.operation == f["operation"])
+    if f["taxpayer"]:
+        stmt = stmt.where(AuditEntry.taxpayer_ref == f["taxpayer"])
+    if f["outcome"] == "error":
+        stmt = stmt.where(AuditEntry.error_code.is_not(None))
+    elif f["outcome"] == "ok":
+        stmt = stmt.where(AuditEntry.error_code.is_(None))
+    entries = list(db.scalars(stmt.order_by(AuditEntry.sim_time.desc(), AuditEntry.id.desc()).limit(300)))
+    actors = sorted(set(db.scalars(select(AuditEntry.actor).where(AuditEntry.world_id == world_id).distinct())))
+    operations = sorted(set(db.scalars(select(AuditEntry.operation).where(AuditEntry.world_id == world_id).distinct())))
+    return render_template("control/audit.html", world=g.world, entries=entries, filters=f, actors=actors,
+                           operations=operations, taxpayers=taxpayer_refs(world_id), labels=_op_labels())
+
+
+def _op_labels() -> dict[str, str]:
+    return {name: op_label(op) for name, op in catalogue.load_all().items()}
