@@ -331,7 +331,8 @@ def set_dual_flag(ctx, args: FlagArgs) -> dict:
 def cancel_ca(ctx, args: TaxpayerArgs) -> dict:
     """Ops cancel a PC CA user's CA 30–60 minutes after the request (FAQ 6.2); device CA cannot be.
 
-    Asking again while a request is pending changes nothing and reports the time already set.
+    Asking again while a request is pending changes nothing and reports the time already set. A
+    网票 account the sync creates after the cancellation is created without CA (it reads 金三).
     """
     tp = _taxpayer(ctx, args.taxpayer)
     if tp.ca == "device":
@@ -341,9 +342,9 @@ def cancel_ca(ctx, args: TaxpayerArgs) -> dict:
     if tp.ca_cancelled_at is not None:
         raise invalid("taxpayer", f"{tp.ref}'s CA was already cancelled at {fmt(tp.ca_cancelled_at)}",
                       f"{tp.ref} 的 CA 已于 {fmt(tp.ca_cancelled_at)} 取消")
-    if _wp_account(ctx, tp) is None:   # FAQ 6.2 step 1: the flag lives in the 网票 account
-        raise invalid("taxpayer", f"{tp.ref} has no 网票 account yet: enable 网票 and wait for the sync",
-                      f"{tp.ref} 尚无网票帐号：请先开通网票并等待同步")
+    if not tp.wangpiao_enabled:   # FAQ 6.2 step 1: check with the specialist that 网票 is enabled
+        raise invalid("taxpayer", f"网票 is not enabled for {tp.ref}: ask its specialist to enable it first",
+                      f"{tp.ref} 未开通网票功能：请先与国税专管员核实开通")
     pending = ctx.session.execute(select(WorkItem).where(
         WorkItem.world_id == ctx.world.id, WorkItem.kind == "ca_cancel", WorkItem.taxpayer_ref == tp.ref,
         WorkItem.done_at.is_(None)).order_by(WorkItem.id).limit(1)).scalar_one_or_none()
