@@ -353,3 +353,33 @@ def test_a_real_scenario_runs_in_a_world_the_user_owns(client, trainee):
     out = resp.get_json()
     assert out["ok"] is True
     assert client.get(f"/api/v1/worlds/{out['world_id']}", headers=headers).status_code == 200
+
+
+def test_a_real_scenario_in_yaml_reports_a_failed_expectation(client, trainee):
+    pytest.importorskip("backoffice.scenarios.runner", reason="scenario runner not written yet")
+    _u, headers = trainee
+    text = ('name: wrong expectation\nworld:\n  start: 2016-05-03T09:00:00+08:00\n'
+            '  officers: [{login: h_zhang, name: 张明, role: specialist}]\n'
+            '  taxpayers:\n    - {ref: acme, kind: unit, name: 某公司, tax_id: "91500000MA5U0A0A2M",\n'
+            '       registration_no: "11500000000000000001", specialist: h_zhang}\n'
+            'steps:\n  - {actor: h_zhang, op: open_wangpiao, args: {taxpayer: acme}, expect: FORBIDDEN}\n')
+    resp = client.post("/api/v1/scenarios/run", headers=headers, data=text, content_type="application/yaml")
+    assert resp.status_code == 200, resp.get_json()
+    out = resp.get_json()
+    assert out["ok"] is False and len(out["steps"]) == 1 and out["steps"][0]["ok"] is False
+
+
+def test_a_bad_scenario_is_invalid_input_naming_where(client, trainee):
+    pytest.importorskip("backoffice.scenarios.runner", reason="scenario runner not written yet")
+    _u, headers = trainee
+    doc = {"name": "bad", "world": {"start": "2016-05-03T09:00:00+08:00"},
+           "steps": [{"advance": "1h"}, {"actor": "h_nobody", "op": "open_wangpiao", "args": {"taxpayer": "x"}}]}
+    body = assert_error(client.post("/api/v1/scenarios/run", headers=headers, json=doc), 400, "INVALID_INPUT")
+    assert body["field"].startswith("steps.2")
+    # a string is scenario text, never a path on the server
+    assert_error(client.post("/api/v1/scenarios/run", headers=headers, json="/etc/passwd"), 400, "INVALID_INPUT",
+                 field="scenario")
+    dup = 'name: a\nname: b\nworld: {start: "2016-05-03T09:00:00+08:00"}\nsteps: [{advance: 1h}]\n'
+    body = assert_error(client.post("/api/v1/scenarios/run", headers=headers, data=dup, content_type="text/plain"),
+                        400, "INVALID_INPUT")
+    assert "twice" in body["message_en"]

@@ -84,7 +84,7 @@ def optional_module(name: str):
     try:
         return importlib.import_module(name)
     except ModuleNotFoundError as exc:
-        if exc.name != name:
+        if exc.name is None or not (name == exc.name or name.startswith(exc.name + ".")):
             raise
         return None
 
@@ -284,24 +284,37 @@ def taxpayer(world_id: int, ref: str):
 
 # --- scenarios ---------------------------------------------------------------------------------
 
-def _scenario_document():
+def _read_yaml(text: str):
+    loader = optional_module("backoffice.scenarios.loader")
+    if loader is not None and hasattr(loader, "read_yaml"):
+        return loader.read_yaml(text, "<request>")  # the runner's own strict reading (duplicate keys …)
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise OperationError("INVALID_INPUT", field="scenario", reason=f"not YAML: {exc}") from None
+
+
+def _scenario_document() -> dict:
     if request.is_json:
         data = json_body()
     else:
         text = request.get_data(as_text=True)
-        try:
-            data = yaml.safe_load(text) if text.strip() else None
-        except yaml.YAMLError as exc:
-            raise OperationError("INVALID_INPUT", field="scenario", reason=f"not YAML: {exc}") from None
+        data = _read_yaml(text) if text.strip() else None
     if isinstance(data, str):  # YAML text sent as a JSON string
-        try:
-            data = yaml.safe_load(data)
-        except yaml.YAMLError as exc:
-            raise OperationError("INVALID_INPUT", field="scenario", reason=f"not YAML: {exc}") from None
+        data = _read_yaml(data)
+    # never hand the runner a string: it would take it for a path on this server
     if not isinstance(data, dict):
         raise OperationError("INVALID_INPUT", field="scenario", reason="a scenario is a mapping with world: and steps:",
                              reason_zh="场景须为包含 world: 与 steps: 的映射")
     return data
+
+
+def _scenario_error(exc: Exception) -> OperationError:
+    """The loader's ScenarioError (file, step, field, reason) as the API's INVALID_INPUT."""
+    step, field = getattr(exc, "step", None), getattr(exc, "field", None)
+    where = f"steps.{step}" if step is not None else None
+    where = ".".join(p for p in (where, field) if p) or "scenario"
+    return OperationError("INVALID_INPUT", field=where, reason=getattr(exc, "reason", None) or str(exc))
 
 
 @bp.post("/scenarios/run")
@@ -309,9 +322,15 @@ def run_scenario():
     runner = optional_module("backoffice.scenarios.runner")
     if runner is None:
         return not_available("scenario runner")
-    data = _scenario_document()
-    catalogue.load_all()
-    out = runner.run_scenario(get_session(), data, owner_id=auth.current_user().id)
+    scenario_error = getattr(optional_module("backoffice.scenarios.loader"), "ScenarioError", None) or OperationError
+    try:
+        data = _scenario_document()
+        catalogue.load_all()
+        out = runner.run_scenario(get_session(), data, owner_id=auth.current_user().id)
+    except OperationError:
+        raise
+    except scenario_error as exc:
+        raise _scenario_error(exc) from None
     return jsonify(serialize.to_json(out))
 
 
