@@ -73,7 +73,8 @@ def plain_value(v: Any) -> str:
 
 
 def init_filters(app) -> None:
-    from .forms import CHOICE_LABELS, role_label
+    from .forms import CHOICE_LABELS, FIELD_LABELS, role_label
+    app.jinja_env.filters.setdefault("field_label", lambda k: str(FIELD_LABELS.get(k, k)))
     app.jinja_env.filters.setdefault("role_label", role_label)
     app.jinja_env.filters.setdefault("edition_label", lambda e: str(CHOICE_LABELS.get(e, e or "")))
     app.jinja_env.filters.setdefault("plain", plain_value)

@@ -14,7 +14,7 @@ from .auth import safe_next
 from .common import flash_result, guard_world, init_filters, operations, plain_value, run
 from .db import get_session
 from .forms import args_from_form, fields_for, op_label
-from .menus import CONSOLE_MENU, path_to, placed_ops
+from .menus import CONSOLE_MENU, menu_order, path_to, placed_ops
 
 bp = Blueprint("console", __name__, url_prefix="/worlds/<int:world_id>/console")
 bp.before_request(guard_world)
@@ -113,7 +113,8 @@ def taxpayer(world_id: int, ref: str):
         fields = fields_for(operation, values={"taxpayer": tp.ref}, suggestions=sugg)
         if any(f.name == "taxpayer" for f in fields):
             forms.append((name, [f for f in fields if f.name != "taxpayer"], path_to(CONSOLE_MENU, name)))
-    forms.sort(key=lambda t: (not t[2], t[2]))
+    order = {name: i for i, name in enumerate(menu_order(CONSOLE_MENU))}
+    forms.sort(key=lambda t: (order.get(t[0], len(order)), t[0]))
     return render_template("console/taxpayer.html", tp=tp, specialist=specialist, industries=industries,
                            sales=sales, returns=returns, changes=changes, requests=requests, used=used,
                            wp_types=wp_types, forms=forms, **_common())

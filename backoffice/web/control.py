@@ -22,6 +22,7 @@ from ..worlds.models import World, WorldMember
 from .common import guard_world, init_filters, plain_value, run
 from .db import get_session
 from .forms import error_view, op_label
+from .menus import job_label
 from .pipeline_view import pipeline_picture
 
 bp = Blueprint("control", __name__)
@@ -129,7 +130,7 @@ def world(world_id: int):
     db = get_session()
     w = g.world
     catalogue.load_all()  # the sync jobs register themselves with the clock on import
-    upcoming = [(t, name) for t, _p, name, _payload in next_events(db, w)][:5]
+    upcoming = [(t, job_label(name)) for t, _p, name, _payload in next_events(db, w)][:5]
     members = db.execute(select(User).join(WorldMember, WorldMember.user_id == User.id)
                          .where(WorldMember.world_id == w.id).order_by(User.username)).scalars().all()
     owner = db.get(User, w.owner_id) if w.owner_id else None
@@ -277,15 +278,17 @@ def taxpayer(world_id: int, ref: str):
 def world_timeline(world_id: int, limit: int = 200) -> list[dict]:
     """Audit entries and job runs merged, newest first."""
     db = get_session()
+    labels = _op_labels()
+    labels["advance"] = _("推进时钟")
     out = []
     for a in db.scalars(select(AuditEntry).where(AuditEntry.world_id == world_id)
                         .order_by(AuditEntry.sim_time.desc(), AuditEntry.id.desc()).limit(limit)):
-        out.append({"time": a.sim_time, "kind": "audit", "who": a.actor, "what": a.operation,
+        out.append({"time": a.sim_time, "kind": "audit", "who": a.actor, "what": labels.get(a.operation, a.operation),
                     "ok": a.error_code is None, "detail": a.error_code or _summary(a.result),
                     "taxpayer": a.taxpayer_ref, "order": (a.sim_time, 1, a.id)})
     for j in db.scalars(select(JobRun).where(JobRun.world_id == world_id)
                         .order_by(JobRun.scheduled_for.desc(), JobRun.id.desc()).limit(limit)):
-        out.append({"time": j.scheduled_for, "kind": "job", "who": _("定时任务"), "what": j.job, "ok": True,
+        out.append({"time": j.scheduled_for, "kind": "job", "who": _("定时任务"), "what": job_label(j.job), "ok": True,
                     "detail": _("%(n)s 项", n=j.items), "taxpayer": None, "order": (j.scheduled_for, 0, j.id)})
     out.sort(key=lambda e: e["order"], reverse=True)
     return out[:limit]

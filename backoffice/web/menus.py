@@ -96,3 +96,25 @@ def path_to(menu: list[Node], op_name: str) -> list[str]:
         if sub:
             return [str(n.label)] + sub
     return []
+
+
+def menu_order(menu: list[Node]) -> list[str]:
+    """The operations of a menu in the order a reader meets them."""
+    out: list[str] = []
+    for n in menu:
+        if n.op:
+            out.append(n.op)
+        out.extend(menu_order(n.children))
+    return out
+
+
+JOB_LABELS = {
+    "nightly_clearing": _l("夜间清分同步"),
+    "incremental": _l("增量同步"),
+    "industry_incremental": _l("行业增量同步"),
+    "ca_cancel": _l("取消CA处理"),
+}
+
+
+def job_label(name: str) -> str:
+    return str(JOB_LABELS.get(name, name))

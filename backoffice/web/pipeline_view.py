@@ -19,7 +19,7 @@ LANE_ALIASES = {"jinsan": "jinsan", "js": "jinsan", "金三": "jinsan", "clearin
 TIME_KEYS = ("time", "at", "when", "due_at", "ready_at", "created_at", "delivered_at", "sold_at")
 LABEL_KEYS = ("label", "label_zh", "what", "text", "title", "kind", "event")
 
-WIDTH, LEFT, RIGHT, LANE_H, TOP = 960, 90, 30, 70, 30
+WIDTH, LEFT, RIGHT, LANE_H, TOP = 960, 70, 60, 84, 30
 
 
 def _time(v) -> datetime | None:
@@ -130,7 +130,8 @@ def pipeline_picture(session, world, ref: str) -> dict:
     if not events:
         source = "fallback"
         events = fallback(session, world, ref)
-    upcoming = [(t, name) for t, _p, name, _x in next_events(session, world)][:3]
+    from .menus import job_label
+    upcoming = [(t, job_label(name)) for t, _p, name, _x in next_events(session, world)][:3]
     now = world.clock_now
     times = [e["time"] for e in events] + [now] + [t for t, _n in upcoming]
     lo, hi = min(times), max(times)
@@ -149,7 +150,7 @@ def pipeline_picture(session, world, ref: str) -> dict:
     for e in events:
         n = stagger.get(e["lane"], 0)
         stagger[e["lane"]] = n + 1
-        placed.append({**e, "x": x(e["time"]), "y": lane_y[e["lane"]], "dy": -14 if n % 2 == 0 else 22,
+        placed.append({**e, "x": x(e["time"]), "y": lane_y[e["lane"]], "dy": (-12, 20, -24, 32)[n % 4],
                        "when": local(e["time"]).strftime("%m-%d %H:%M"), "iso": fmt(e["time"])})
     ticks = []
     for i in range(5):

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from .. import catalogue
+from ..errors import OperationError
 from ..seed import clients
 from ..wangpiao.models import (PcInstall, PcLeftover, PcMachine, WpAccount, WpInvoice, WpInvoicer, WpPrinter,
                                WpPurchase, WpSegment, WpSession)
@@ -217,7 +218,7 @@ def settings(world_id: int):
     current = {p.type_code: p for p in db.scalars(select(WpPrinter).where(WpPrinter.account_id == account.id))}
     types = list(db.scalars(select(InvoiceType).where(InvoiceType.world_id == g.world.id,
                                                       InvoiceType.wangpiao.is_(True)).order_by(InvoiceType.type_code)))
-    forms = _forms(["set_printer"], account)
+    forms = _forms(["set_printer"], account, values={"invoice_type": types[0].type_code if types else ""})
     return render_template("portal/settings.html", current=current, types=types, forms=forms, **_common(account))
 
 
@@ -230,34 +231,29 @@ def printer_preview(world_id: int):
         down = int(request.args.get("down", 0))
     except ValueError:
         right = down = 0
-    svg = None
     try:
-        from ..wangpiao import preview
-        svg = _call_preview(preview, get_session(), g.world, type_code, right, down)
+        from ..wangpiao.preview import preview_svg
     except ImportError:
-        svg = None
-    if svg is None:
+        return Response(_fallback_preview(type_code, right, down), mimetype="image/svg+xml")
+    try:
+        svg = preview_svg(get_session(), g.world, type_code, right, down)
+    except OperationError:
         svg = _fallback_preview(type_code, right, down)
     return Response(svg, mimetype="image/svg+xml")
 
 
-def _call_preview(preview, db, world, type_code: str, right: int, down: int) -> str | None:
-    for name in ("preview_svg", "svg", "render_svg", "printer_preview", "preview"):
-        fn = getattr(preview, name, None)
-        if not callable(fn):
-            continue
-        for call in (lambda: fn(db, world, type_code, right, down),
-                     lambda: fn(db, world.id, type_code, right, down),
-                     lambda: fn(type_code, right, down)):
-            try:
-                out = call()
-            except TypeError:
-                continue
-            if isinstance(out, bytes):
-                out = out.decode("utf-8")
-            if isinstance(out, str) and "<svg" in out:
-                return out
-    return None
+@bp.route("/invoice-preview.svg")
+def invoice_preview(world_id: int):
+    """An issued invoice as it would print with the saved offsets."""
+    if (r := _need_login()) is not None:
+        return r
+    from ..wangpiao.preview import invoice_svg
+    try:
+        svg = invoice_svg(get_session(), g.world, wp_state()["ref"], request.args.get("code", ""),
+                          request.args.get("number", "0"))
+    except (OperationError, ValueError):
+        return Response(status=404)
+    return Response(svg, mimetype="image/svg+xml")
 
 
 def _fallback_preview(type_code: str, right: int, down: int) -> str:
@@ -296,10 +292,11 @@ def pc(world_id: int):
                            forms=forms, editions=editions, machines=machines(), **_common(current_account()))
 
 
-def _forms(names, account):
+def _forms(names, account, values: dict | None = None):
     ops = operations(("wangpiao", "pc"))
     sugg = suggestions(account)
-    return [(n, fields_for(ops[n], suggestions=sugg), path_to(PORTAL_MENU, n)) for n in names if n in ops]
+    return [(n, fields_for(ops[n], values=values, suggestions=sugg), path_to(PORTAL_MENU, n))
+            for n in names if n in ops]
 
 
 @bp.route("/ops/<name>", methods=["GET", "POST"])
