@@ -7,7 +7,6 @@ it); the PC client operations in :mod:`.pc`.
 from __future__ import annotations
 
 from decimal import Decimal
-from functools import lru_cache
 from typing import Annotated
 
 from pydantic import Field, StrictInt, StrictStr
@@ -16,7 +15,6 @@ from sqlalchemy import select
 from ..catalogue import Amount, Args, InvoiceCode, InvoiceNo, RangeArgs, Text, operation
 from ..errors import OperationError, invalid
 from ..security import hash_password
-from ..seed import load_base
 from . import login as _login  # noqa: F401  (registers login, change_password)
 from . import queries as q
 from .models import WpAccount, WpDsInvoice, WpInvoice, WpInvoicer, WpPrinter, WpRedReversal, WpSegment
@@ -91,11 +89,6 @@ def _target(ctx, account: WpAccount, name: str) -> WpInvoicer:
 
 def _no(n: int) -> str:
     return f"{n:08d}"
-
-
-@lru_cache(maxsize=1)
-def printer_margin_mm() -> int:
-    return load_base().printer.margin_mm
 
 
 # --- purchases and 开票员 ----------------------------------------------------------------------
@@ -324,7 +317,7 @@ def set_printer(ctx, args: PrinterArgs) -> dict:
     if itype is None or args.invoice_type != itype.type_code:
         codes = ", ".join(t.type_code for t in q.wangpiao_types(s, w))
         raise invalid("invoice_type", f"not a 网票 invoice type ({codes})", f"不是网票发票类型（{codes}）")
-    margin = printer_margin_mm()
+    margin = q.printer_margin_mm()
     for fld in ("right", "down"):
         value = getattr(args, fld)
         if not -margin <= value <= margin:

@@ -13,19 +13,8 @@ from sqlalchemy.orm import Session
 
 from ..clock import local
 from ..errors import invalid
-from ..seed import load_base
 from . import queries as q
 from .models import WpInvoicer
-
-_margin: int | None = None
-
-
-def margin_mm() -> int:
-    global _margin
-    if _margin is None:
-        _margin = load_base().printer.margin_mm
-    return _margin
-
 
 def _world_id(world) -> int:
     return world if isinstance(world, int) else world.id
@@ -80,7 +69,7 @@ def _fit(text: str, size: float, room: float) -> str:
 
 
 def _draw(width: float, height: float, title: str, lines: list[tuple[str, str]], right: int, down: int) -> str:
-    m = margin_mm()
+    m = q.printer_margin_mm()
     inner_w, inner_h = width - 2 * m, height - 2 * m
     # text scales with the paper: the 76 mm roll gets small type, the wide forms larger
     size = max(2.5, min(5.0, inner_w / 18))

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from functools import lru_cache
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..clock import local
+from ..seed import load_base
 from ..worlds.models import InvoiceType
 from .models import (PcInstall, PcLeftover, PcMachine, WpAccount, WpInvoice, WpInvoicer, WpPrinter,
                      WpItem, WpPurchase, WpRedReversal, WpSegment, WpTaxpayerIndustry)
@@ -177,3 +179,9 @@ def printer(session: Session, world_id: int, account_id: int, type_code: str) ->
     return session.execute(select(WpPrinter).where(WpPrinter.world_id == world_id,
                                                    WpPrinter.account_id == account_id,
                                                    WpPrinter.type_code == type_code)).scalar_one_or_none()
+
+
+@lru_cache(maxsize=1)
+def printer_margin_mm() -> int:
+    """The margin the print keeps on every side of its paper (seed data): it bounds the offsets (FAQ 7)."""
+    return load_base().printer.margin_mm
