@@ -62,7 +62,8 @@ def test_add_invoicer_and_duplicates(op, db, acme):
 def test_only_the_admin_does_admin_work(op, db, acme):
     world, token = acme
     call(db, world, "acme", "add_invoicer", token, name="李四", password="pw")
-    inv = op(world, "acme/李四", "login", account="11500000000000000001", password="pw")["session"]
+    inv = op(world, "acme/李四", "login", account="11500000000000000001", password="pw",
+             invoicer="李四")["session"]
     before = counts(db, world)
     for name, args in (("rename_admin", {"name": "李四二"}), ("add_invoicer", {"name": "王五", "password": "x"}),
                        ("allocate_segment", {"invoicer": "李四", "code": ROLL, "start": "00000001",
@@ -157,7 +158,8 @@ def test_issue_without_segment_or_amounts(op, acme):
 def test_new_invoicer_gets_permission_by_faq_4_3(op, db, acme):
     world, token = acme
     call(db, world, "acme", "add_invoicer", token, name="李四", password="pw")
-    inv = op(world, "acme/李四", "login", account="11500000000000000001", password="pw")["session"]
+    inv = op(world, "acme/李四", "login", account="11500000000000000001", password="pw",
+             invoicer="李四")["session"]
     args = dict(code=ROLL, item="广告制作", amount="50.00")
     assert refused(op, world, "acme/李四", "issue_invoice", inv, **args).code == "NO_PERMISSION_TO_SAVE"
     ready_invoicer(op, world, token, "李四", start="00000020", end="00000030")

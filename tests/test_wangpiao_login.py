@@ -106,14 +106,15 @@ def test_invoicer_logs_in_with_own_password(op, db, make_world):
     world = make_world(spec())
     token = login(op, world)
     call(db, world, "acme", "add_invoicer", token, name="李四", password="li-pw")
-    assert code_of(op, world, "acme/李四", "login", account=REG_NO, password="000001") == "BAD_CREDENTIALS"
-    res = op(world, "acme/李四", "login", account=REG_NO, password="li-pw")
+    assert code_of(op, world, "acme/李四", "login", account=REG_NO, password="000001", invoicer="李四") \
+        == "BAD_CREDENTIALS"
+    res = op(world, "acme/李四", "login", account=REG_NO, password="li-pw", invoicer="李四")
     assert res["invoicer"] == "李四" and res["admin"] is False
-    # the invoicer may also be named in the arguments
-    assert op(world, "acme", "login", account=REG_NO, password="li-pw", invoicer="李四")["invoicer"] == "李四"
+    # without ``invoicer`` the login is the 系统管理员's, whose password this is not
+    assert code_of(op, world, "acme/李四", "login", account=REG_NO, password="li-pw") == "BAD_CREDENTIALS"
     inv_token = res["session"]
     op(world, "acme/李四", "change_password", inv_token, old="li-pw", new="li-new")
-    assert login(op, world, "acme/李四", password="li-new")
+    assert login(op, world, "acme/李四", password="li-new", invoicer="李四")
     assert login(op, world)   # the account password did not change
 
 

@@ -80,10 +80,13 @@ def login(ctx, args: LoginArgs) -> dict:
     if account is None:
         raise OperationError("INVOICER_NOT_FOUND", field="account",
                              reason="网票 holds no such account (not opened, not yet delivered, or mistyped)")
-    name = args.invoicer or ctx.actor.invoicer_name
-    invoicer = q.invoicer_by_name(s, w, account.id, name) if name else q.admin_of(s, w, account.id)
-    if invoicer is None:
-        raise OperationError("INVOICER_NOT_FOUND", field="invoicer", reason=f"no 开票员 named {name!r}")
+    # SCENARIOS.md: ``invoicer`` names a 开票员, default the 系统管理员 (whatever the actor's name says)
+    if args.invoicer:
+        invoicer = q.invoicer_by_name(s, w, account.id, args.invoicer)
+        if invoicer is None:
+            raise OperationError("INVOICER_NOT_FOUND", field="invoicer", reason=f"no 开票员 named {args.invoicer!r}")
+    else:
+        invoicer = q.admin_of(s, w, account.id)
 
     has_ca = account.ca in ("pc", "device") and not account.ca_cancelled
     if args.with_ca:
