@@ -35,6 +35,7 @@ def test_twin_worlds_do_not_see_each_other(db, make_world, op):
     assert after_b["js_sales"] == before_b["js_sales"] + 1
     assert db.scalar(select(Taxpayer.wangpiao_enabled).where(Taxpayer.world_id == b.id)) is False
 
+    db.commit()  # end the read transaction: on SQLite every transaction holds the write lock
     # a session scoped to world a sees only a's rows, even without a filter in the query
     scoped = world_session(sessionmaker_of(db), a.id)
     try:
