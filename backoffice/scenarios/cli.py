@@ -24,6 +24,22 @@ def _print_step(row: dict) -> None:
     click.echo(f"  {mark} {row['n']:>3}  {row['time']}  {row['actor']:<16} {row['op']:<22} {row['outcome']}")
 
 
+def _run_one(s, sc) -> bool:
+    from .loader import ScenarioError
+    from .runner import describe_failure, run_scenario
+    click.echo(f"{sc.path}: {sc.name}" + (f" (FAQ {sc.faq})" if sc.faq else ""))
+    try:
+        res = run_scenario(s, sc, on_step=_print_step)
+    except ScenarioError as exc:
+        click.echo(f"invalid scenario: {exc}", err=True)
+        return False
+    if res["ok"]:
+        click.echo(f"  passed: {len(res['steps'])} steps in world {res['world_id']}")
+        return True
+    click.echo(f"  FAILED {sc.path}: {describe_failure(res)}", err=True)
+    return False
+
+
 def _load_all(files) -> list:
     """Every file validated before any runs: one bad file stops the whole run."""
     from .loader import ScenarioError, load_file
@@ -51,24 +67,12 @@ def register(main: click.Group) -> None:
     @with_appcontext
     def run_cmd(files):
         """Run scenario FILES, each in a fresh world, printing every step."""
-        from .loader import ScenarioError
-        from .runner import describe_failure, run_scenario
-        failed = []
+        loaded = _load_all(files)
         s = _session()
-        for sc in _load_all(files):
-            click.echo(f"{sc.path}: {sc.name}" + (f" (FAQ {sc.faq})" if sc.faq else ""))
-            try:
-                res = run_scenario(s, sc, on_step=_print_step)
-            except ScenarioError as exc:
-                click.echo(f"invalid scenario: {exc}", err=True)
-                failed.append(sc.path)
-                continue
-            if res["ok"]:
-                click.echo(f"  passed: {len(res['steps'])} steps in world {res['world_id']}")
-            else:
-                click.echo(f"  FAILED {sc.path}: {describe_failure(res)}", err=True)
-                failed.append(sc.path)
-        s.close()
+        try:
+            failed = [sc.path for sc in loaded if not _run_one(s, sc)]
+        finally:
+            s.close()
         if failed:
             sys.exit(1)
 
@@ -85,22 +89,24 @@ def register(main: click.Group) -> None:
         if not files:
             click.echo(f"no scenario files in {root}", err=True)
             sys.exit(1)
-        s = _session()
         rows, failures = [], []
-        for f in files:
-            started = time.perf_counter()
-            try:
-                sc = load_file(f)
-                res = run_scenario(s, sc)
-                ok, steps = res["ok"], f"{len(res['steps'])}/{res['total_steps']}"
-                name, faq = sc.name, sc.faq or "—"
-                if not ok:
-                    failures.append(f"{f.name}: {describe_failure(res)}")
-            except ScenarioError as exc:
-                ok, steps, name, faq = False, "—", f.name, "—"
-                failures.append(f"{f.name}: invalid: {exc}")
-            rows.append((f.name, name, faq, steps, "pass" if ok else "FAIL", time.perf_counter() - started))
-        s.close()
+        s = _session()
+        try:
+            for f in files:
+                started = time.perf_counter()
+                try:
+                    sc = load_file(f)
+                    res = run_scenario(s, sc)
+                    ok, steps = res["ok"], f"{len(res['steps'])}/{res['total_steps']}"
+                    name, faq = sc.name, sc.faq or "—"
+                    if not ok:
+                        failures.append(f"{f.name}: {describe_failure(res)}")
+                except ScenarioError as exc:
+                    ok, steps, name, faq = False, "—", f.name, "—"
+                    failures.append(f"{f.name}: invalid: {exc}")
+                rows.append((f.name, name, faq, steps, "pass" if ok else "FAIL", time.perf_counter() - started))
+        finally:
+            s.close()
         w = max(len(r[0]) for r in rows)
         click.echo(f"{'file':<{w}}  {'FAQ':<5} {'steps':>7}  {'result':<6} {'seconds':>7}  scenario")
         for fname, name, faq, steps, result, secs in rows:
@@ -127,6 +133,8 @@ def register(main: click.Group) -> None:
         except OperationError as exc:
             click.echo(f"error {exc.code}: {exc.message_en}", err=True)
             sys.exit(1)
+        finally:
+            s.close()
         if output:
             Path(output).write_text(text, encoding="utf-8")
             click.echo(f"world {world_id} recorded to {output}")
@@ -150,6 +158,8 @@ def register(main: click.Group) -> None:
         except OperationError as exc:
             click.echo(f"error {exc.code}: {exc.message_zh if lang == 'zh' else exc.message_en}", err=True)
             sys.exit(1)
+        finally:
+            s.close()
         if not res["problems"]:
             click.echo(f"{taxpayer}: no problem found at {res['at']}")
             return
