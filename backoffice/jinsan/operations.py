@@ -296,6 +296,7 @@ def approve_item(ctx, args: ApproveItemArgs) -> dict:
 
 @operation("reject_item", zh="品目审核（驳回）", en="Reject an item", args=RejectItemArgs)
 def reject_item(ctx, args: RejectItemArgs) -> dict:
+    """征管科 turns down every pending report of the item, with its reason; no item is added."""
     reqs = _pending_requests(ctx, args.item)
     ctx.seq()
     for req in reqs:
