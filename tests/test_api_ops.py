@@ -224,3 +224,11 @@ def test_openapi_tells_which_operations_need_a_wangpiao_session(client, headers)
     ow = paths["/api/v1/worlds/{world_id}/ops/open_wangpiao"]["post"]
     assert lp["x-needs-login"] is True and "X-Wangpiao-Session" in [p["name"] for p in lp["parameters"]]
     assert ow["x-needs-login"] is False and "specialist" in ow["x-roles"]
+
+
+def test_the_cli_prints_the_same_document(app, client, headers):
+    import json
+    from backoffice.cli import main
+    result = app.test_cli_runner().invoke(main, ["api", "openapi"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output) == client.get("/api/v1/openapi.json", headers=headers).get_json()
