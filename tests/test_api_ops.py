@@ -232,3 +232,18 @@ def test_the_cli_prints_the_same_document(app, client, headers):
     result = app.test_cli_runner().invoke(main, ["api", "openapi"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.output) == client.get("/api/v1/openapi.json", headers=headers).get_json()
+
+
+def test_enable_then_advance_past_the_nightly_run_shows_the_account_on_both_sides(client, headers, wid):
+    needs("open_wangpiao")
+    assert call(client, headers, wid, "open_wangpiao", "h_zhang", taxpayer="fresh").status_code == 200
+    clock = client.get(f"/api/v1/worlds/{wid}/clock", headers=headers).get_json()
+    assert {"time": "2016-05-04T02:00:00+08:00", "job": "nightly_clearing"} in clock["next_events"]
+
+    out = client.post(f"/api/v1/worlds/{wid}/clock/advance", json={"until": "2016-05-04T02:00:00+08:00"},
+                      headers=headers).get_json()
+    assert any(e["job"] == "nightly_clearing" and e["time"] == "2016-05-04T02:00:00+08:00" for e in out["events"])
+    view = client.get(f"/api/v1/worlds/{wid}/taxpayers/fresh", headers=headers).get_json()
+    assert view["wangpiao"]["account"]["registration_no"] == "11500000000000000002"
+    runs = client.get(f"/api/v1/worlds/{wid}/jobs", headers=headers).get_json()["runs"]
+    assert ("nightly_clearing", "2016-05-04T02:00:00+08:00") in [(r["job"], r["scheduled_for"]) for r in runs]
