@@ -138,8 +138,10 @@ def _next_fire(job: Job, after: datetime, inclusive: bool) -> datetime | None:
 def next_events(session: Session, world, until: datetime | None = None,
                 jobs: Iterable[Job] | None = None) -> list[tuple[datetime, int, str, object]]:
     """What fires next in ``world`` after its current time: [(time, priority, name, payload)]."""
+    from .catalogue import load_all
     from .sync.models import WorkItem
 
+    load_all()
     now = world.clock_now
     out = []
     for job in sorted(jobs if jobs is not None else load_jobs().values(), key=lambda j: j.priority):
@@ -168,8 +170,10 @@ def advance(session: Session, world, to: datetime, *, jobs: Iterable[Job] | None
     complete, so a run killed half way re-fires that occurrence when advanced again; every job is
     idempotent). Returns one record per occurrence that did something.
     """
+    from .catalogue import load_all
     from .sync.models import JobRun, WorkItem
 
+    load_all()  # the domains register their jobs and work handlers on import
     to = to.astimezone(timezone.utc)
     if to < world.clock_now:
         raise OperationError("CLOCK_BACKWARDS", field="to",
