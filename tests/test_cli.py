@@ -48,3 +48,20 @@ def test_user_and_token(app):
     assert r.exit_code == 0 and re.fullmatch(r"[A-Za-z0-9_\-]{40,}\n", r.output)
     r = run(app, "user", "create", name, "--role", "qa", input="a long password\na long password\n")
     assert r.exit_code == 1 and "already exists" in r.output
+
+
+def test_op_door_prints_result_or_error(app, db, make_world):
+    w = make_world({"officers": [{"login": "h_zhang", "name": "张明", "role": "specialist"}],
+                    "taxpayers": [{"ref": "acme", "kind": "unit", "name": "重庆某某广告有限公司",
+                                   "tax_id": "91500000MA5U0A0A2M", "registration_no": "11500000000000000001",
+                                   "specialist": "h_zhang"}]})
+    r = run(app, "op", str(w.id), "h_zhang", "sell_invoices", "taxpayer=acme", "code=150001320410",
+            "start=00000001", "end=00000100")
+    assert r.exit_code == 0, r.output
+    assert '"start": "00000001"' in r.output
+    r = run(app, "op", str(w.id), "h_zhang", "sell_invoices", "taxpayer=acme", "code=150001320410",
+            "start=00000050", "end=00000060")
+    assert r.exit_code == 1
+    assert "RANGE_UNAVAILABLE" in r.output
+    r = run(app, "op", str(w.id), "h_zhang", "set_red_limit", "taxpayer=acme", "amount=12.345")
+    assert r.exit_code == 1 and "INVALID_INPUT" in r.output and "amount" in r.output
