@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import and_, exists, insert, null, select
 from sqlalchemy.orm import Session
 
-from .tables import A, ADMIN_NAME, CT, INV, T, at_, password_state, text_, true_
+from .tables import A, ADMIN_NAME, CT, INV, T, at_, insert_count, password_state, text_, true_
 
 ACCOUNT_COLUMNS = ["world_id", "source_taxpayer_id", "ref", "name", "tax_id", "registration_no", "taxpayer_code",
                    "former_ds_wangpiao", "keeps_ds_login", "ds_account", "password_state", "password_hash", "ca",
@@ -34,7 +34,7 @@ def from_clearing(session: Session, world_id: int, taxpayer_ids: list[int], at: 
            .select_from(src.join(T, T.c.id == src.c.source_taxpayer_id))
            .where(src.c.world_id == world_id, src.c.source_taxpayer_id.in_(taxpayer_ids),
                   _no_account(world_id, src.c.source_taxpayer_id)))
-    n = session.execute(insert(A).from_select(ACCOUNT_COLUMNS, sel)).rowcount
+    n = insert_count(session, insert(A).from_select(ACCOUNT_COLUMNS, sel))
     _admins(session, world_id, taxpayer_ids)
     return n
 
@@ -47,7 +47,7 @@ def from_jinsan(session: Session, world_id: int, taxpayer_ids: list[int], at: da
                   _ds_hash(T.c.former_ds_wangpiao, T.c.keeps_ds_login, T.c.ds_password_hash),
                   T.c.ca, T.c.ca_cancelled_at.is_not(None), T.c.ygz, T.c.dual, T.c.red_limit, 0, at_(at), text_(by))
            .where(T.c.world_id == world_id, T.c.id.in_(taxpayer_ids), _no_account(world_id, T.c.id)))
-    n = session.execute(insert(A).from_select(ACCOUNT_COLUMNS, sel)).rowcount
+    n = insert_count(session, insert(A).from_select(ACCOUNT_COLUMNS, sel))
     _admins(session, world_id, taxpayer_ids)
     return n
 

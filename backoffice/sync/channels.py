@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from jobs import schedules
 
+from .. import models  # noqa: F401  (complete metadata: a run flushes the world row in any process)
 from ..clock import Job, register_job
 from . import incremental, industry, nightly
 from .tables import may_commit

@@ -17,7 +17,7 @@ from sqlalchemy import and_, delete, exists, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from .accounts import from_jinsan
-from .tables import A, C, IT, P, S, T, at_, end_batch, text_
+from .tables import A, C, IT, P, S, T, at_, end_batch, refresh_statistics, text_
 
 BY_INCREMENTAL = "incremental"
 BY_SYNC_INFO = "sync_info"
@@ -51,6 +51,7 @@ def pending(session: Session, world, now: datetime) -> datetime | None:
 def run(session: Session, world, at: datetime, *, batch: int, commit: bool) -> int:
     w = world.id
     moved = 0
+    refresh_statistics(session, C, S, A, P)
     while True:  # former 地税 users' accounts first: their waiting changes then go out in this same run
         ids = list(session.scalars(select(T.c.id).where(_former_ds_without_account(w)).order_by(T.c.id).limit(batch)))
         if not ids:
@@ -65,6 +66,7 @@ def deliver(session: Session, world_id: int, at: datetime, where, *, by: str, ba
     """Deliver the changes matching ``where`` in change-sequence order, ``batch`` per transaction."""
     moved = 0
     while True:
+        refresh_statistics(session, C, P)
         ids = list(session.scalars(select(C.c.id).where(where).order_by(C.c.seq, C.c.id).limit(batch)))
         if not ids:
             return moved
@@ -83,21 +85,25 @@ def _deliver_batch(session: Session, w: int, ids: list[int], at: datetime, by: s
              .cte("pieces", recursive=True))
     child = S.alias("child")
     pieces = roots.union_all(select(child.c.id).where(child.c.parent_id == roots.c.sale_id))
-    sel = (select(S.c.world_id, A.c.id, S.c.id, S.c.code, S.c.start_no, S.c.end_no, at_(at), text_(by))
-           .select_from(pieces.join(S, S.c.id == pieces.c.sale_id)
-                        .join(A, and_(A.c.world_id == w, A.c.source_taxpayer_id == S.c.taxpayer_id))
-                        .join(IT, and_(IT.c.world_id == w, IT.c.code == S.c.code)))
-           .where(S.c.status == "active", IT.c.wangpiao.is_(True),
-                  ~exists().where(P.c.world_id == w, P.c.source_sale_id == S.c.id))
-           .distinct())
+    # written so that the batch's pieces drive the query (not every account of the world)
+    account = (select(A.c.id).where(A.c.world_id == w, A.c.source_taxpayer_id == S.c.taxpayer_id)
+               .scalar_subquery())
+    wangpiao_codes = select(IT.c.code).where(IT.c.world_id == w, IT.c.wangpiao.is_(True))
+    sel = (select(S.c.world_id, account, S.c.id, S.c.code, S.c.start_no, S.c.end_no, at_(at), text_(by))
+           .where(S.c.id.in_(select(pieces.c.sale_id)), S.c.status == "active", S.c.code.in_(wangpiao_codes),
+                  exists().where(A.c.world_id == w, A.c.source_taxpayer_id == S.c.taxpayer_id),
+                  ~exists().where(P.c.world_id == w, P.c.source_sale_id == S.c.id)))
     session.execute(insert(P).from_select(
         ["world_id", "account_id", "source_sale_id", "code", "start_no", "end_no", "delivered_at", "channel"], sel))
     closed = select(C.c.sale_id).where(in_batch, C.c.kind == "return")
     session.execute(delete(P).where(P.c.world_id == w, P.c.source_sale_id.in_(closed),
                                     P.c.source_sale_id.in_(select(S.c.id).where(S.c.status == "returned"))))
-    red = and_(in_batch, C.c.kind == "red_limit", C.c.taxpayer_id == A.c.source_taxpayer_id)
-    latest = select(C.c.amount).where(red).order_by(C.c.seq.desc(), C.c.id.desc()).limit(1).scalar_subquery()
-    session.execute(update(A).where(A.c.world_id == w, exists().where(red)).values(red_limit=latest))
-    reset = exists().where(in_batch, C.c.kind == "password_reset", C.c.taxpayer_id == A.c.source_taxpayer_id)
-    session.execute(update(A).where(A.c.world_id == w, reset).values(password_state="default", password_hash=None))
+    # non-correlated IN (the batch's taxpayers) so the database looks at those accounts only
+    red_tps = select(C.c.taxpayer_id).where(in_batch, C.c.kind == "red_limit")
+    latest = (select(C.c.amount).where(in_batch, C.c.kind == "red_limit", C.c.taxpayer_id == A.c.source_taxpayer_id)
+              .order_by(C.c.seq.desc(), C.c.id.desc()).limit(1).scalar_subquery())
+    session.execute(update(A).where(A.c.world_id == w, A.c.source_taxpayer_id.in_(red_tps)).values(red_limit=latest))
+    reset_tps = select(C.c.taxpayer_id).where(in_batch, C.c.kind == "password_reset")
+    session.execute(update(A).where(A.c.world_id == w, A.c.source_taxpayer_id.in_(reset_tps))
+                    .values(password_state="default", password_hash=None))
     session.execute(update(C).where(in_batch).values(delivered_at=at, delivered_by=by))

@@ -9,7 +9,7 @@ from sqlalchemy import and_, exists, select
 from sqlalchemy.orm import Session
 
 from .nightly import replace_industries
-from .tables import A, T, end_batch
+from .tables import A, T, WTI, end_batch, refresh_statistics
 
 
 def _behind(world_id: int, since: int):
@@ -25,6 +25,7 @@ def pending(session: Session, world, now: datetime) -> datetime | None:
 
 def run(session: Session, world, at: datetime, *, batch: int, commit: bool) -> int:
     w, moved, last = world.id, 0, 0
+    refresh_statistics(session, A, T, WTI)
     while True:
         ids = list(session.scalars(select(A.c.id).where(_behind(w, world.cleared_seq), A.c.id > last)
                                    .order_by(A.c.id).limit(batch)))

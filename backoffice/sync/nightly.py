@@ -17,7 +17,7 @@ from sqlalchemy import and_, delete, exists, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from . import accounts
-from .tables import A, CI, CIT, CT, IND, ITEM, T, TI, WI, WTI, at_, end_batch, text_, true_
+from .tables import A, CI, CIT, CT, IND, INV, ITEM, T, TI, WI, WTI, at_, end_batch, insert_count, refresh_statistics
 
 BY_NIGHTLY = "nightly_clearing"
 
@@ -66,6 +66,7 @@ def pending(session: Session, world, now: datetime) -> datetime | None:
 def run(session: Session, world, at: datetime, *, batch: int, commit: bool) -> int:
     w, since = world.id, world.cleared_seq
     upto = world.next_seq - 1          # changes made from now on wait for the next night
+    refresh_statistics(session, T, TI)
     moved = _clear_taxpayers(session, w, since, at, batch, commit)
     moved += _clear_items(session, w, since, batch, commit)
     moved += _create_accounts(session, w, at, batch, commit)
@@ -81,6 +82,7 @@ def _clear_taxpayers(session, w, since, at, batch, commit) -> int:
     moved, last = 0, 0
     due = _hop1_due(w, since)
     while True:
+        refresh_statistics(session, CT, CI)
         ids = list(session.scalars(select(T.c.id).where(due, T.c.id > last).order_by(T.c.id).limit(batch)))
         if not ids:
             return moved
@@ -90,10 +92,10 @@ def _clear_taxpayers(session, w, since, at, batch, commit) -> int:
                       T.c.ygz, T.c.dual, T.c.industries_seq, at_(at))
                .where(T.c.world_id == w, T.c.id.in_(ids),
                       ~exists().where(CT.c.world_id == w, CT.c.source_taxpayer_id == T.c.id)))
-        moved += session.execute(insert(CT).from_select(
+        moved += insert_count(session, insert(CT).from_select(
             ["world_id", "source_taxpayer_id", "ref", "name", "tax_id", "registration_no", "taxpayer_code",
              "former_ds_wangpiao", "keeps_ds_login", "ds_account", "ds_password_hash", "ca", "ygz", "dual",
-             "industries_seq", "cleared_at"], sel)).rowcount
+             "industries_seq", "cleared_at"], sel))
         stale = list(session.scalars(select(T.c.id).where(T.c.id.in_(ids), T.c.industries_seq > 0,
                                                           ~_cl_industries_current())))
         if stale:
@@ -120,8 +122,8 @@ def _clear_items(session, w, since, batch, commit) -> int:
             return moved
         sel = (select(ITEM.c.world_id, ITEM.c.id, IND.c.code, IND.c.name, ITEM.c.name, False)
                .select_from(ITEM.join(IND, IND.c.id == ITEM.c.industry_id)).where(ITEM.c.id.in_(ids)))
-        moved += session.execute(insert(CIT).from_select(
-            ["world_id", "source_item_id", "industry_code", "industry_name", "name", "delivered"], sel)).rowcount
+        moved += insert_count(session, insert(CIT).from_select(
+            ["world_id", "source_item_id", "industry_code", "industry_name", "name", "delivered"], sel))
         end_batch(session, commit)
 
 
@@ -129,6 +131,7 @@ def _create_accounts(session, w, at, batch, commit) -> int:
     moved, last = 0, 0
     lacking = ~exists().where(A.c.world_id == w, A.c.source_taxpayer_id == CT.c.source_taxpayer_id)
     while True:
+        refresh_statistics(session, CT, A, INV)
         ids = list(session.scalars(select(CT.c.source_taxpayer_id)
                                    .where(CT.c.world_id == w, CT.c.source_taxpayer_id > last, lacking)
                                    .order_by(CT.c.source_taxpayer_id).limit(batch)))
@@ -142,6 +145,7 @@ def _create_accounts(session, w, at, batch, commit) -> int:
 def _deliver_industries(session, w, batch, commit) -> int:
     moved, last = 0, 0
     while True:
+        refresh_statistics(session, A, WTI)
         rows = session.execute(
             select(A.c.id).select_from(A.join(CT, and_(CT.c.world_id == w, CT.c.source_taxpayer_id == A.c.source_taxpayer_id)))
             .where(A.c.world_id == w, A.c.id > last, CT.c.industries_seq > func.coalesce(A.c.industries_seq, 0))
@@ -184,7 +188,7 @@ def _deliver_items(session, w, batch, commit) -> int:
                .where(CIT.c.id.in_(ids),
                       ~exists().where(WI.c.world_id == w, WI.c.industry_code == CIT.c.industry_code,
                                       WI.c.name == CIT.c.name)))
-        moved += session.execute(insert(WI).from_select(["world_id", "industry_code", "name", "source_item_id"],
-                                                        sel)).rowcount
+        moved += insert_count(session, insert(WI).from_select(["world_id", "industry_code", "name", "source_item_id"],
+                                                              sel))
         session.execute(update(CIT).where(CIT.c.id.in_(ids)).values(delivered=True))
         end_batch(session, commit)

@@ -65,3 +65,29 @@ def end_batch(session: Session, commit: bool) -> None:
 
 def may_commit(session: Session) -> bool:
     return in_committing_advance(session)
+
+
+def insert_count(session: Session, stmt) -> int:
+    """Run an INSERT … SELECT and return how many rows it inserted (PostgreSQL reports it only on request)."""
+    return session.execute(stmt.execution_options(preserve_rowcount=True)).rowcount
+
+
+def refresh_statistics(session: Session, *tables) -> None:
+    """PostgreSQL: ANALYZE those of ``tables`` that changed a lot since their statistics were taken.
+
+    A world loaded or cleared in bulk leaves the planner believing its tables are tiny, and it then
+    picks nested loops over the single-column world_id index instead of the composite keys: a
+    quadratic plan. Autovacuum would catch up later; a sync run cannot wait for it.
+    """
+    from sqlalchemy import text
+    from ..db import is_postgres
+
+    if not is_postgres(session):
+        return
+    names = [t.name for t in tables]
+    stale = session.execute(text(
+        "SELECT s.relname FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid "
+        "WHERE s.relname = ANY(:names) AND s.n_mod_since_analyze > 200 + 0.2 * greatest(c.reltuples, 0)"),
+        {"names": names}).scalars().all()
+    for name in stale:
+        session.execute(text(f'ANALYZE "{name}"'))
