@@ -56,6 +56,8 @@ CHOICE_LABELS = {
 }
 
 PASSWORD_FIELDS = {"password", "old", "new"}
+# Fields whose suggestions are the whole choice (a printer setting names one of the 网票 types).
+SELECT_FIELDS = {"invoice_type"}
 
 
 @dataclass
@@ -124,6 +126,9 @@ def fields_for(op: catalogue.Operation, values: dict | None = None,
             kind = "list"
         elif name in PASSWORD_FIELDS:
             kind = "password"
+        elif name in SELECT_FIELDS and suggestions.get(name):
+            kind = "select"
+            choices = list(suggestions[name])
         label = FIELD_LABELS.get(name)
         label = str(label) if label is not None else prop.get("title") or name
         default = prop.get("default")

@@ -150,7 +150,10 @@ def pipeline_picture(session, world, ref: str) -> dict:
     for e in events:
         n = stagger.get(e["lane"], 0)
         stagger[e["lane"]] = n + 1
-        placed.append({**e, "x": x(e["time"]), "y": lane_y[e["lane"]], "dy": (-12, 20, -24, 32)[n % 4],
+        ex = x(e["time"])
+        # labels near either end are anchored inwards so they are not cut off
+        anchor = "start" if ex < LEFT + 90 else ("end" if ex > WIDTH - RIGHT - 90 else "middle")
+        placed.append({**e, "x": ex, "y": lane_y[e["lane"]], "dy": (-12, 20, -24, 32)[n % 4], "anchor": anchor,
                        "when": local(e["time"]).strftime("%m-%d %H:%M"), "iso": fmt(e["time"])})
     ticks = []
     for i in range(5):
