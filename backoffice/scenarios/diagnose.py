@@ -94,8 +94,12 @@ def _no(n: int) -> str:
 
 @lru_cache(maxsize=8)
 def _trigger(job: str) -> CronTrigger:
-    cron = sync_config()["jobs"][job]["cron"]
-    return CronTrigger(timezone=SHANGHAI, **cron)
+    """The job's trigger as declared once in jobs/schedules.py (the same the clock fires)."""
+    try:
+        from jobs import schedules
+    except ModuleNotFoundError:   # a build without the jobs package: the same cron from sync.yaml
+        return CronTrigger(timezone=SHANGHAI, **sync_config()["jobs"][job]["cron"])
+    return schedules.schedules()[job].trigger
 
 
 def next_run(job: str, after: datetime, *, not_before: datetime | None = None) -> datetime:
