@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .. import catalogue
 from ..audit.models import AuditEntry
 from ..clock import fmt, next_events, world_now
 from ..errors import OperationError
@@ -46,6 +47,7 @@ def money(v: Decimal | None) -> str | None:
 # --- worlds and clock --------------------------------------------------------------------------
 
 def clock_view(session: Session, world: World, events: int = 10) -> dict:
+    catalogue.load_all()  # the domain modules register the jobs whose next runs are shown
     return {
         "now": fmt(world_now(world)),
         "mode": world.clock_mode,

@@ -114,7 +114,6 @@ def _spec(raw):
 def create_world():
     body = schemas.parse_body(schemas.WorldCreate, json_body())
     db = get_session()
-    catalogue.load_all()
     world = worlds.create_world(db, _spec(body.world), name=body.name or "world", owner_id=auth.current_user().id)
     db.commit()
     return jsonify(serialize.world_detail(db, world)), 201
@@ -122,7 +121,6 @@ def create_world():
 
 @bp.get("/worlds/<int:world_id>")
 def get_world(world_id: int):
-    catalogue.load_all()
     return jsonify(serialize.world_detail(get_session(), auth.visible_world(world_id)))
 
 
@@ -133,7 +131,6 @@ def fork_world(world_id: int):
     db = get_session()
     world = worlds.fork_world(db, src, name=body.name, owner_id=auth.current_user().id)
     db.commit()
-    catalogue.load_all()
     return jsonify(serialize.world_detail(db, world)), 201
 
 
@@ -143,7 +140,6 @@ def reset_world(world_id: int):
     db = get_session()
     worlds.reset_world(db, world)
     db.commit()
-    catalogue.load_all()
     return jsonify(serialize.world_detail(db, world))
 
 
@@ -175,7 +171,6 @@ def add_member(world_id: int):
 @bp.get("/worlds/<int:world_id>/clock")
 def get_clock(world_id: int):
     world = auth.visible_world(world_id)
-    catalogue.load_all()  # domain modules register the jobs whose next runs we show
     return jsonify(dict(serialize.clock_view(get_session(), world), world_id=world.id))
 
 
@@ -186,7 +181,7 @@ def advance(world_id: int):
         raise OperationError("INVALID_INPUT", field="by", reason="give exactly one of by (a duration) or until (a time)",
                              reason_zh="须给出 by（时长）或 until（时间）之一")
     auth.visible_world(world_id)
-    catalogue.load_all()
+    catalogue.load_all()  # the domain modules register the jobs the advance fires
     db = get_session()
     out = advance_clock(db, world_id, by=body.by, until=body.until, user=auth.current_user(), actor="api")
     world = worlds.get_world(db, world_id)
@@ -197,7 +192,7 @@ def advance(world_id: int):
 def clock_mode(world_id: int):
     body = schemas.parse_body(schemas.ClockMode, json_body())
     world = auth.visible_world(world_id)
-    catalogue.load_all()
+    catalogue.load_all()  # leaving live mode catches up through the jobs
     db = get_session()
     worlds.set_clock_mode(db, world, body.mode, body.speed)
     db.commit()
