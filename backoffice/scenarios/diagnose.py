@@ -240,6 +240,13 @@ def _valid_accounts(v: View) -> set[str]:
     return {tp.taxpayer_code, tp.registration_no}
 
 
+def _reset_since(v: View, at: datetime) -> bool:
+    """A 初始化密码 delivered after ``at``: the default password works again."""
+    return v.s.execute(select(Change.id).where(
+        Change.world_id == v.w, Change.taxpayer_id == v.tp.id, Change.kind == "password_reset",
+        Change.delivered_at.is_not(None), Change.delivered_at >= at)).first() is not None
+
+
 def check_account(v: View) -> list[Problem]:
     """FAQ 3.1: not enabled, enabled but not yet delivered, wrong account or password, a reset on its way."""
     tp, a = v.tp, v.account
@@ -269,7 +276,7 @@ def check_account(v: View) -> list[Problem]:
                            f"the last login at {t(login.sim_time)} used account {login.args.get('account')!r}, "
                            f"which is not this taxpayer's: it logs in with {_login_rule(v)}",
                            [f"login at {t(login.sim_time)}: {login.error_code}"]))
-    if login is not None and login.error_code == "BAD_CREDENTIALS":
+    if login is not None and login.error_code == "BAD_CREDENTIALS" and not _reset_since(v, login.sim_time):
         out.append(Problem("3.1", "BAD_CREDENTIALS",
                            f"the last login at {t(login.sim_time)} was refused (用户名或密码错): this taxpayer logs in "
                            f"with {_login_rule(v)}; a forgotten password is put back to the default by 初始化密码 "
