@@ -23,8 +23,9 @@ def _no_account(world_id: int, taxpayer_id_col):
     return ~exists().where(A.c.world_id == world_id, A.c.source_taxpayer_id == taxpayer_id_col)
 
 
-def from_clearing(session: Session, world_id: int, taxpayer_ids: list[int], at: datetime, by: str) -> int:
-    """Accounts for these taxpayers from their 清分库 rows; CA/营改增/dual flags and the red limit from 金三."""
+def from_clearing(session: Session, world_id: int, after: int, upto: int, at: datetime, by: str) -> int:
+    """Accounts for the cleared taxpayers with ids in (after, upto] from their 清分库 rows; CA/营改增/dual
+    flags and the red limit from 金三."""
     src = CT
     sel = (select(src.c.world_id, src.c.source_taxpayer_id, src.c.ref, src.c.name, src.c.tax_id,
                   src.c.registration_no, src.c.taxpayer_code, src.c.former_ds_wangpiao, src.c.keeps_ds_login,
@@ -32,23 +33,24 @@ def from_clearing(session: Session, world_id: int, taxpayer_ids: list[int], at: 
                   _ds_hash(src.c.former_ds_wangpiao, src.c.keeps_ds_login, src.c.ds_password_hash),
                   T.c.ca, T.c.ca_cancelled_at.is_not(None), T.c.ygz, T.c.dual, T.c.red_limit, 0, at_(at), text_(by))
            .select_from(src.join(T, T.c.id == src.c.source_taxpayer_id))
-           .where(src.c.world_id == world_id, src.c.source_taxpayer_id.in_(taxpayer_ids),
+           .where(src.c.world_id == world_id, src.c.source_taxpayer_id > after, src.c.source_taxpayer_id <= upto,
                   _no_account(world_id, src.c.source_taxpayer_id)))
     n = insert_count(session, insert(A).from_select(ACCOUNT_COLUMNS, sel))
-    _admins(session, world_id, taxpayer_ids)
+    _admins(session, world_id, after, upto)
     return n
 
 
-def from_jinsan(session: Session, world_id: int, taxpayer_ids: list[int], at: datetime, by: str) -> int:
-    """Accounts straight from 金三 (former 地税 网票 users)."""
+def from_jinsan(session: Session, world_id: int, after: int, upto: int, at: datetime, by: str, where) -> int:
+    """Accounts straight from 金三 for the taxpayers with ids in (after, upto] matching ``where``
+    (former 地税 网票 users)."""
     sel = (select(T.c.world_id, T.c.id, T.c.ref, T.c.name, T.c.tax_id, T.c.registration_no, T.c.taxpayer_code,
                   T.c.former_ds_wangpiao, T.c.keeps_ds_login, T.c.ds_account,
                   password_state(T.c.former_ds_wangpiao, T.c.keeps_ds_login),
                   _ds_hash(T.c.former_ds_wangpiao, T.c.keeps_ds_login, T.c.ds_password_hash),
                   T.c.ca, T.c.ca_cancelled_at.is_not(None), T.c.ygz, T.c.dual, T.c.red_limit, 0, at_(at), text_(by))
-           .where(T.c.world_id == world_id, T.c.id.in_(taxpayer_ids), _no_account(world_id, T.c.id)))
+           .where(T.c.world_id == world_id, T.c.id > after, T.c.id <= upto, where, _no_account(world_id, T.c.id)))
     n = insert_count(session, insert(A).from_select(ACCOUNT_COLUMNS, sel))
-    _admins(session, world_id, taxpayer_ids)
+    _admins(session, world_id, after, upto)
     return n
 
 
@@ -57,9 +59,9 @@ def _ds_hash(former, keeps, ds_hash):
     return case((and_(former, keeps), ds_hash), else_=null())
 
 
-def _admins(session: Session, world_id: int, taxpayer_ids: list[int]) -> None:
-    """The 系统管理员 of every account of these taxpayers that lacks one (FAQ 4.1)."""
+def _admins(session: Session, world_id: int, after: int, upto: int) -> None:
+    """The 系统管理员 of every account of the taxpayers in (after, upto] that lacks one (FAQ 4.1)."""
     sel = (select(A.c.world_id, A.c.id, text_(ADMIN_NAME), true_())
-           .where(A.c.world_id == world_id, A.c.source_taxpayer_id.in_(taxpayer_ids),
+           .where(A.c.world_id == world_id, A.c.source_taxpayer_id > after, A.c.source_taxpayer_id <= upto,
                   ~exists().where(INV.c.account_id == A.c.id, INV.c.is_admin.is_(True))))
     session.execute(insert(INV).from_select(["world_id", "account_id", "name", "is_admin"], sel))

@@ -17,6 +17,7 @@ from sqlalchemy import and_, delete, exists, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from .accounts import from_jinsan
+from .nightly import next_bound
 from .tables import A, C, IT, P, S, T, at_, end_batch, refresh_statistics, text_
 
 BY_INCREMENTAL = "incremental"
@@ -52,11 +53,13 @@ def run(session: Session, world, at: datetime, *, batch: int, commit: bool) -> i
     w = world.id
     moved = 0
     refresh_statistics(session, C, S, A, P)
+    last = 0
     while True:  # former 地税 users' accounts first: their waiting changes then go out in this same run
-        ids = list(session.scalars(select(T.c.id).where(_former_ds_without_account(w)).order_by(T.c.id).limit(batch)))
-        if not ids:
+        hi = next_bound(session, T.c.id, _former_ds_without_account(w), last, batch)
+        if hi is None:
             break
-        moved += from_jinsan(session, w, ids, at, BY_INCREMENTAL)
+        moved += from_jinsan(session, w, last, hi, at, BY_INCREMENTAL, _former_ds_without_account(w))
+        last = hi
         end_batch(session, commit)
     moved += deliver(session, w, at, _due(w, at), by=BY_INCREMENTAL, batch=batch, commit=commit)
     return moved

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import and_, exists, select
 from sqlalchemy.orm import Session
 
-from .nightly import replace_industries
+from .nightly import next_bound, replace_industries
 from .tables import A, T, WTI, end_batch, refresh_statistics
 
 
@@ -26,12 +26,11 @@ def pending(session: Session, world, now: datetime) -> datetime | None:
 def run(session: Session, world, at: datetime, *, batch: int, commit: bool) -> int:
     w, moved, last = world.id, 0, 0
     refresh_statistics(session, A, T, WTI)
+    behind = _behind(w, world.cleared_seq)
     while True:
-        ids = list(session.scalars(select(A.c.id).where(_behind(w, world.cleared_seq), A.c.id > last)
-                                   .order_by(A.c.id).limit(batch)))
-        if not ids:
+        hi = next_bound(session, A.c.id, behind, last, batch)
+        if hi is None:
             return moved
-        last = ids[-1]
-        replace_industries(session, w, ids, source="jinsan")
-        moved += len(ids)
+        moved += replace_industries(session, w, last, hi, behind, source="jinsan")
+        last = hi
         end_batch(session, commit)

@@ -78,37 +78,49 @@ def run(session: Session, world, at: datetime, *, batch: int, commit: bool) -> i
     return moved
 
 
+def next_bound(session: Session, key, where, after: int, batch: int) -> int | None:
+    """The last key of the next batch of rows matching ``where`` after ``after`` (keyset paging).
+
+    Batches are key ranges, not lists of ids: each statement of a batch then carries two bounds
+    instead of thousands of bound parameters.
+    """
+    page = select(key.label("k")).where(where, key > after).order_by(key).limit(batch).subquery()
+    return session.execute(select(func.max(page.c.k))).scalar()
+
+
 def _clear_taxpayers(session, w, since, at, batch, commit) -> int:
     moved, last = 0, 0
     due = _hop1_due(w, since)
     while True:
         refresh_statistics(session, CT, CI)
-        ids = list(session.scalars(select(T.c.id).where(due, T.c.id > last).order_by(T.c.id).limit(batch)))
-        if not ids:
+        hi = next_bound(session, T.c.id, due, last, batch)
+        if hi is None:
             return moved
-        last = ids[-1]
+        in_range = and_(T.c.world_id == w, T.c.id > last, T.c.id <= hi)
         sel = (select(T.c.world_id, T.c.id, T.c.ref, T.c.name, T.c.tax_id, T.c.registration_no, T.c.taxpayer_code,
                       T.c.former_ds_wangpiao, T.c.keeps_ds_login, T.c.ds_account, T.c.ds_password_hash, T.c.ca,
                       T.c.ygz, T.c.dual, T.c.industries_seq, at_(at))
-               .where(T.c.world_id == w, T.c.id.in_(ids),
+               .where(in_range, T.c.wangpiao_enabled.is_(True),
                       ~exists().where(CT.c.world_id == w, CT.c.source_taxpayer_id == T.c.id)))
         moved += insert_count(session, insert(CT).from_select(
             ["world_id", "source_taxpayer_id", "ref", "name", "tax_id", "registration_no", "taxpayer_code",
              "former_ds_wangpiao", "keeps_ds_login", "ds_account", "ds_password_hash", "ca", "ygz", "dual",
              "industries_seq", "cleared_at"], sel))
-        stale = list(session.scalars(select(T.c.id).where(T.c.id.in_(ids), T.c.industries_seq > 0,
-                                                          ~_cl_industries_current())))
-        if stale:
-            session.execute(delete(CI).where(CI.c.world_id == w, CI.c.source_taxpayer_id.in_(stale)))
-            rows = (select(TI.c.world_id, TI.c.taxpayer_id, IND.c.code, TI.c.slot, T.c.industries_seq)
-                    .select_from(TI.join(IND, IND.c.id == TI.c.industry_id).join(T, T.c.id == TI.c.taxpayer_id))
-                    .where(TI.c.world_id == w, TI.c.taxpayer_id.in_(stale)))
-            session.execute(insert(CI).from_select(["world_id", "source_taxpayer_id", "industry_code", "slot", "seq"],
-                                                   rows))
-            current = select(T.c.industries_seq).where(T.c.id == CT.c.source_taxpayer_id).scalar_subquery()
-            session.execute(update(CT).where(CT.c.world_id == w, CT.c.source_taxpayer_id.in_(stale))
-                            .values(industries_seq=current))
-            moved += len(stale)
+        # the 清分库's copy of each assignment: replace what is older than 金三's
+        current_seq = select(T.c.industries_seq).where(T.c.id == CI.c.source_taxpayer_id).scalar_subquery()
+        session.execute(delete(CI).where(CI.c.world_id == w, CI.c.source_taxpayer_id > last,
+                                         CI.c.source_taxpayer_id <= hi, CI.c.seq != current_seq))
+        rows = (select(TI.c.world_id, TI.c.taxpayer_id, IND.c.code, TI.c.slot, T.c.industries_seq)
+                .select_from(T.join(TI, TI.c.taxpayer_id == T.c.id).join(IND, IND.c.id == TI.c.industry_id))
+                .where(in_range, T.c.wangpiao_enabled.is_(True), T.c.industries_seq > 0,
+                       ~exists().where(CI.c.world_id == w, CI.c.source_taxpayer_id == T.c.id)))
+        moved += insert_count(session, insert(CI).from_select(
+            ["world_id", "source_taxpayer_id", "industry_code", "slot", "seq"], rows))
+        cl_seq = select(T.c.industries_seq).where(T.c.id == CT.c.source_taxpayer_id).scalar_subquery()
+        session.execute(update(CT).where(CT.c.world_id == w, CT.c.source_taxpayer_id > last,
+                                         CT.c.source_taxpayer_id <= hi, CT.c.industries_seq != cl_seq)
+                        .values(industries_seq=cl_seq))
+        last = hi
         end_batch(session, commit)
 
 
@@ -129,52 +141,56 @@ def _clear_items(session, w, since, batch, commit) -> int:
 
 def _create_accounts(session, w, at, batch, commit) -> int:
     moved, last = 0, 0
-    lacking = ~exists().where(A.c.world_id == w, A.c.source_taxpayer_id == CT.c.source_taxpayer_id)
+    lacking = and_(CT.c.world_id == w,
+                   ~exists().where(A.c.world_id == w, A.c.source_taxpayer_id == CT.c.source_taxpayer_id))
     while True:
         refresh_statistics(session, CT, A, INV)
-        ids = list(session.scalars(select(CT.c.source_taxpayer_id)
-                                   .where(CT.c.world_id == w, CT.c.source_taxpayer_id > last, lacking)
-                                   .order_by(CT.c.source_taxpayer_id).limit(batch)))
-        if not ids:
+        hi = next_bound(session, CT.c.source_taxpayer_id, lacking, last, batch)
+        if hi is None:
             return moved
-        last = ids[-1]
-        moved += accounts.from_clearing(session, w, ids, at, BY_NIGHTLY)
+        moved += accounts.from_clearing(session, w, last, hi, at, BY_NIGHTLY)
+        last = hi
         end_batch(session, commit)
+
+
+def _clearing_ahead():
+    """The 清分库 holds a newer industry assignment than the account."""
+    return exists().where(CT.c.world_id == A.c.world_id, CT.c.source_taxpayer_id == A.c.source_taxpayer_id,
+                          CT.c.industries_seq > func.coalesce(A.c.industries_seq, 0))
 
 
 def _deliver_industries(session, w, batch, commit) -> int:
     moved, last = 0, 0
+    behind = _clearing_ahead()
     while True:
         refresh_statistics(session, A, WTI)
-        rows = session.execute(
-            select(A.c.id).select_from(A.join(CT, and_(CT.c.world_id == w, CT.c.source_taxpayer_id == A.c.source_taxpayer_id)))
-            .where(A.c.world_id == w, A.c.id > last, CT.c.industries_seq > func.coalesce(A.c.industries_seq, 0))
-            .order_by(A.c.id).limit(batch)).scalars().all()
-        if not rows:
+        hi = next_bound(session, A.c.id, and_(A.c.world_id == w, behind), last, batch)
+        if hi is None:
             return moved
-        ids = list(rows)
-        last = ids[-1]
-        replace_industries(session, w, ids, source="clearing")
-        moved += len(ids)
+        moved += replace_industries(session, w, last, hi, behind, source="clearing")
+        last = hi
         end_batch(session, commit)
 
 
-def replace_industries(session: Session, w: int, account_ids: list[int], *, source: str) -> None:
-    """Replace these accounts' industries by the 清分库's (nightly) or 金三's (industry incremental)."""
-    session.execute(delete(WTI).where(WTI.c.world_id == w, WTI.c.account_id.in_(account_ids)))
+def replace_industries(session: Session, w: int, after: int, upto: int, behind, *, source: str) -> int:
+    """Replace the industries of the accounts with ids in (after, upto] that are ``behind``, by the
+    清分库's (nightly) or 金三's (industry incremental); returns how many accounts."""
+    accounts_ = and_(A.c.world_id == w, A.c.id > after, A.c.id <= upto, behind)
+    session.execute(delete(WTI).where(WTI.c.world_id == w, WTI.c.account_id > after, WTI.c.account_id <= upto,
+                                      WTI.c.account_id.in_(select(A.c.id).where(accounts_))))
     if source == "clearing":
         rows = (select(A.c.world_id, A.c.id, CI.c.industry_code, CI.c.slot)
                 .select_from(A.join(CI, and_(CI.c.world_id == w, CI.c.source_taxpayer_id == A.c.source_taxpayer_id)))
-                .where(A.c.id.in_(account_ids)))
+                .where(accounts_))
         seq = select(CT.c.industries_seq).where(CT.c.world_id == w, CT.c.source_taxpayer_id == A.c.source_taxpayer_id)
     else:
         rows = (select(A.c.world_id, A.c.id, IND.c.code, TI.c.slot)
                 .select_from(A.join(TI, TI.c.taxpayer_id == A.c.source_taxpayer_id)
                              .join(IND, IND.c.id == TI.c.industry_id))
-                .where(A.c.id.in_(account_ids)))
+                .where(accounts_))
         seq = select(T.c.industries_seq).where(T.c.id == A.c.source_taxpayer_id)
     session.execute(insert(WTI).from_select(["world_id", "account_id", "industry_code", "slot"], rows))
-    session.execute(update(A).where(A.c.id.in_(account_ids)).values(industries_seq=seq.scalar_subquery()))
+    return session.execute(update(A).where(accounts_).values(industries_seq=seq.scalar_subquery())).rowcount
 
 
 def _deliver_items(session, w, batch, commit) -> int:
