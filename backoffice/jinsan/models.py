@@ -41,7 +41,9 @@ class Taxpayer(WorldScoped, Base):
                       UniqueConstraint("world_id", "tax_id"),
                       CheckConstraint("kind IN ('unit','individual')", name="kind"),
                       CheckConstraint("ca IN ('none','pc','device')", name="ca"),
-                      Index("ix_js_taxpayers_world_industries_seq", "world_id", "industries_seq"))
+                      Index("ix_js_taxpayers_world_industries_seq", "world_id", "industries_seq"),
+                      # the sync's "enabled since the last clearing?" question (sync/nightly.py, incremental.py)
+                      Index("ix_js_taxpayers_world_enabled_seq", "world_id", "enabled_seq"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     ref: Mapped[str] = mapped_column(String(60))

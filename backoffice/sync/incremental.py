@@ -34,14 +34,16 @@ def _due(world_id: int, at: datetime):
                 _has_account(world_id))
 
 
-def _former_ds_without_account(world_id: int):
-    return and_(T.c.world_id == world_id, T.c.wangpiao_enabled.is_(True), T.c.former_ds_wangpiao.is_(True),
+def _former_ds_without_account(world_id: int, since: int):
+    # Enabled at or before the last clearing means the nightly run made the account already.
+    return and_(T.c.world_id == world_id, T.c.enabled_seq > since, T.c.wangpiao_enabled.is_(True),
+                T.c.former_ds_wangpiao.is_(True),
                 ~exists().where(A.c.world_id == world_id, A.c.source_taxpayer_id == T.c.id))
 
 
 def pending(session: Session, world, now: datetime) -> datetime | None:
     w = world.id
-    if session.execute(select(exists().where(_former_ds_without_account(w)))).scalar():
+    if session.execute(select(exists().where(_former_ds_without_account(w, world.cleared_seq)))).scalar():
         return now
     base = and_(C.c.world_id == w, C.c.delivered_at.is_(None), _has_account(w))
     if session.execute(select(exists().where(base, C.c.forced.is_(True)))).scalar():
@@ -55,10 +57,10 @@ def run(session: Session, world, at: datetime, *, batch: int, commit: bool) -> i
     refresh_statistics(session, C, S, A, P)
     last = 0
     while True:  # former 地税 users' accounts first: their waiting changes then go out in this same run
-        hi = next_bound(session, T.c.id, _former_ds_without_account(w), last, batch)
+        hi = next_bound(session, T.c.id, _former_ds_without_account(w, world.cleared_seq), last, batch)
         if hi is None:
             break
-        moved += from_jinsan(session, w, last, hi, at, BY_INCREMENTAL, _former_ds_without_account(w))
+        moved += from_jinsan(session, w, last, hi, at, BY_INCREMENTAL, _former_ds_without_account(w, world.cleared_seq))
         last = hi
         end_batch(session, commit)
     moved += deliver(session, w, at, _due(w, at), by=BY_INCREMENTAL, batch=batch, commit=commit)

@@ -20,7 +20,12 @@ def _behind(world_id: int, since: int):
 
 
 def pending(session: Session, world, now: datetime) -> datetime | None:
-    return now if session.execute(select(exists().where(_behind(world.id, world.cleared_seq)))).scalar() else None
+    # driven by the (world_id, industries_seq) index: only assignments newer than the last clearing
+    w = world.id
+    behind = exists().where(A.c.world_id == w, A.c.source_taxpayer_id == T.c.id, A.c.industries_seq.is_not(None),
+                            A.c.industries_seq < T.c.industries_seq)
+    due = exists().where(T.c.world_id == w, T.c.industries_seq > world.cleared_seq, behind)
+    return now if session.execute(select(due)).scalar() else None
 
 
 def run(session: Session, world, at: datetime, *, batch: int, commit: bool) -> int:

@@ -55,9 +55,13 @@ def _items_due(world_id: int, since: int):
 
 def pending(session: Session, world, now: datetime) -> datetime | None:
     w, since = world.id, world.cleared_seq
-    due = or_(_hop1_due(w, since), and_(_candidates(w, since), _account_behind(w)))
-    if session.execute(select(exists().where(due))).scalar():
-        return now
+    work = or_(~exists().where(CT.c.world_id == w, CT.c.source_taxpayer_id == T.c.id),
+               and_(T.c.industries_seq > 0, ~_cl_industries_current()), _account_behind(w))
+    enabled = and_(T.c.world_id == w, T.c.wangpiao_enabled.is_(True))
+    # two questions rather than one with OR, so the first can use the industries_seq index
+    for touched in (T.c.industries_seq > since, T.c.enabled_seq > since):
+        if session.execute(select(exists().where(enabled, touched, work))).scalar():
+            return now
     if session.execute(select(exists().where(_items_due(w, since)))).scalar():
         return now
     return None

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 04:31:32.848907
+Create Date: 2026-11-29 05:06:44.002316
 """
 from alembic import op
 import sqlalchemy as sa
@@ -508,6 +508,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('js_taxpayers', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_js_taxpayers_specialist_id'), ['specialist_id'], unique=False)
+        batch_op.create_index('ix_js_taxpayers_world_enabled_seq', ['world_id', 'enabled_seq'], unique=False)
         batch_op.create_index(batch_op.f('ix_js_taxpayers_world_id'), ['world_id'], unique=False)
         batch_op.create_index('ix_js_taxpayers_world_industries_seq', ['world_id', 'industries_seq'], unique=False)
 
@@ -802,6 +803,7 @@ def downgrade() -> None:
     with op.batch_alter_table('js_taxpayers', schema=None) as batch_op:
         batch_op.drop_index('ix_js_taxpayers_world_industries_seq')
         batch_op.drop_index(batch_op.f('ix_js_taxpayers_world_id'))
+        batch_op.drop_index('ix_js_taxpayers_world_enabled_seq')
         batch_op.drop_index(batch_op.f('ix_js_taxpayers_specialist_id'))
 
     op.drop_table('js_taxpayers')
