@@ -2,6 +2,8 @@
 and users reach only their worlds."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from web_support import PASSWORD, csrf_from, login, make_user, post, text, web_for
@@ -105,3 +107,15 @@ def test_only_instructors_see_the_class_view(app, db):
     client = app.test_client()
     login(client, trainee.username)
     assert client.get("/control/class").status_code == 403
+
+
+def test_every_asset_is_served_locally(app, db, make_world):
+    web = web_for(app, db, make_world)
+    for path in ("/console/", "/portal/", "/control", "/portal/pc"):
+        html = text(web.get(path))
+        external = re.findall(r'(?:src|href)="((?:https?:)?//[^"]*)"', html)
+        assert not external, (path, external)
+        assert "/bootstrap/static/css/bootstrap.min.css" in html
+    resp = web.c.get("/bootstrap/static/css/bootstrap.min.css")
+    assert resp.status_code == 200
+    resp.close()

@@ -144,3 +144,29 @@ def test_the_audit_log_filters_failures(app, db, make_world):
     body = failures.split('class="table table-sm small audit"', 1)[1]
     assert "INVALID_INPUT" in body and "开通网票" not in body
     assert "开通网票" in everything.split('class="table table-sm small audit"', 1)[1]
+
+
+def test_the_demo_world_in_one_click(app, db):
+    user = make_user(db)
+    client = app.test_client()
+    login(client, user.username)
+    resp = post(client, "/control/worlds", {"name": "", "spec": "", "demo": "1"}, from_page="/control")
+    page = text(client.get(resp.headers["Location"]))
+    assert "liangjiang_qiche" in page and "chaotianmen_jiudian" in page
+
+
+def test_the_clock_on_a_taxpayer_page_comes_back_to_it(app, db, make_world):
+    web = web_for(app, db, make_world)
+    resp = web.post("/control/clock/advance", {"by": "5m", "next": web.w + "/control/taxpayers/acme"},
+                    from_page="/control/taxpayers/acme")
+    assert resp.headers["Location"] == web.w + "/control/taxpayers/acme"
+    resp = web.post("/control/clock/advance", {"by": "5m", "next": "https://elsewhere.example/"},
+                    from_page="/control")
+    assert resp.headers["Location"] == web.w + "/control"
+
+
+def test_a_live_world_page_refreshes_itself(app, db, make_world):
+    web = web_for(app, db, make_world)
+    assert 'http-equiv="refresh"' not in text(web.get("/control"))
+    web.post("/control/clock/mode", {"mode": "live", "speed": "60"}, from_page="/control")
+    assert 'http-equiv="refresh"' in text(web.get("/control"))

@@ -289,4 +289,6 @@ EN = {
     '右平移：正数为向右平移，负数为向左平移；下平移：正数为向下平移，负数为向上平移（单位：毫米）。':
         'Right: positive moves right, negative left; Down: positive moves down, negative up (millimetres).',
     '打印预览': 'Print preview',
+    '演示世界': 'Demo world',
+    '创建演示世界': 'Create the demo world',
 }

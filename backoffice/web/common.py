@@ -78,3 +78,6 @@ def init_filters(app) -> None:
     app.jinja_env.filters.setdefault("role_label", role_label)
     app.jinja_env.filters.setdefault("edition_label", lambda e: str(CHOICE_LABELS.get(e, e or "")))
     app.jinja_env.filters.setdefault("plain", plain_value)
+    from ..clock import world_now
+    # a live world's "now" runs ahead of its stored clock between scheduler ticks
+    app.jinja_env.globals.setdefault("sim_now", world_now)

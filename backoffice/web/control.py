@@ -19,6 +19,7 @@ from ..sync.models import JobRun
 from ..users.models import User
 from ..worlds import service
 from ..worlds.models import World, WorldMember
+from .auth import safe_next
 from .common import guard_world, init_filters, plain_value, run
 from .db import get_session
 from .forms import error_view, op_label
@@ -84,6 +85,10 @@ def create():
     name = request.form.get("name", "").strip()
     text = request.form.get("spec", "").strip()
     spec: dict = {}
+    if request.form.get("demo"):
+        from ..seed import load_demo
+        demo = load_demo()
+        text, spec, name = "", demo["world"], name or demo.get("name") or _("演示世界")
     if text:
         try:
             data = yaml.safe_load(text)
@@ -160,8 +165,7 @@ def advance(world_id: int):
         _fail(exc)
     else:
         flash(_("时钟 %(a)s → %(b)s，发生 %(n)s 个事件", a=out["from"], b=out["to"], n=len(out["events"])), "success")
-    return redirect(request.form.get("back") == "taxpayer" and request.referrer or
-                    url_for("control.world", world_id=world_id))
+    return redirect(_back(world_id))
 
 
 @bp.route("/worlds/<int:world_id>/control/clock/next", methods=["POST"])
@@ -171,7 +175,7 @@ def next_event(world_id: int):
     events = next_events(db, g.world)
     if not events:
         flash(_("没有待发生的事件"), "info")
-        return redirect(url_for("control.world", world_id=world_id))
+        return redirect(_back(world_id))
     try:
         out = advance_clock(db, world_id, until=fmt(events[0][0]), user=current_user, actor=current_user.username)
     except OperationError as exc:
@@ -179,7 +183,11 @@ def next_event(world_id: int):
         _fail(exc)
     else:
         flash(_("时钟 %(a)s → %(b)s，发生 %(n)s 个事件", a=out["from"], b=out["to"], n=len(out["events"])), "success")
-    return redirect(url_for("control.world", world_id=world_id))
+    return redirect(_back(world_id))
+
+
+def _back(world_id: int) -> str:
+    return safe_next(request.form.get("next")) or url_for("control.world", world_id=world_id)
 
 
 @bp.route("/worlds/<int:world_id>/control/clock/mode", methods=["POST"])
@@ -198,7 +206,7 @@ def clock_mode(world_id: int):
     except OperationError as exc:
         db.rollback()
         _fail(exc)
-    return redirect(url_for("control.world", world_id=world_id))
+    return redirect(_back(world_id))
 
 
 @bp.route("/worlds/<int:world_id>/control/fork", methods=["POST"])
