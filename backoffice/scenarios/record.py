@@ -48,6 +48,9 @@ def recorded(session: Session, world: World) -> dict:
         if e.args:
             step["args"] = e.args
         step["expect"] = e.error_code or "ok"
+        if e.operation == "diagnose" and not e.error_code and e.result:
+            # the replay checks the diagnosis too
+            step["expect"] = {"result": {"faq": e.result.get("faq"), "code": e.result.get("code")}}
         steps.append(step)
     doc = {"name": f"recorded from world {world.id} ({world.name})", "world": spec, "steps": steps}
     if not steps:
