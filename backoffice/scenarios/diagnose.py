@@ -28,6 +28,7 @@ from ..identifiers import default_passwords
 from ..jinsan.models import Change, Industry, Item, ItemRequest, Sale, Taxpayer, TaxpayerIndustry
 from ..seed import clients, load_base, sync_config
 from ..sync.models import WorkItem
+from ..wangpiao import queries as wq
 from ..wangpiao.models import (PcInstall, PcLeftover, PcMachine, WpAccount, WpDsInvoice, WpInvoice, WpInvoicer,
                                WpItem, WpPurchase, WpRedReversal, WpSegment, WpSession, WpTaxpayerIndustry)
 from ..worlds.models import InvoiceType
@@ -386,13 +387,6 @@ def _segments(v: View, invoicer: WpInvoicer) -> list[WpSegment]:
     return list(v.s.scalars(select(WpSegment).where(WpSegment.world_id == v.w, WpSegment.invoicer_id == invoicer.id)))
 
 
-def _numbers_left(v: View, seg: WpSegment) -> int:
-    used = v.s.execute(select(func.count()).select_from(WpInvoice).where(
-        WpInvoice.world_id == v.w, WpInvoice.code == seg.code,
-        WpInvoice.number.between(seg.start_no, seg.end_no))).scalar()
-    return seg.end_no - seg.start_no + 1 - used
-
-
 def check_permissions(v: View) -> list[Problem]:
     """FAQ 4.3: a 开票员 without a segment or without its monthly red and cache amounts."""
     if v.account is None or not v.ygz:
@@ -409,8 +403,8 @@ def check_permissions(v: View) -> list[Problem]:
         missing = []
         if not segs:
             missing.append("no invoice segment")
-        elif sum(_numbers_left(v, s) for s in segs) <= 0:
-            missing.append("every number of its segments used")
+        elif all(wq.next_number(v.s, v.w, v.account.id, inv.id, code) is None for code in {s.code for s in segs}):
+            missing.append("no number left in its segments (all issued, or no longer delivered after a return)")
         if inv.red_amount is None or inv.cache_amount is None:
             missing.append("no monthly red / cache amounts")
         if missing:
