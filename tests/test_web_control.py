@@ -133,6 +133,27 @@ def test_the_pipeline_shows_why_a_sale_waits(app, db, make_world):
     for lane in ("金三", "清分库", "网票"):
         assert f'class="lane-label" x="6"' in html and lane in html
     assert "diagnosis" in html and "常见问题" in html
+    events = html.split('class="table table-sm small mt-2 pipeline-events"', 1)[1].split("</table>", 1)[0]
+    assert "仅“同步信息”可送达" in events and "受阻" in events
+
+
+def test_a_normal_sale_shows_when_it_will_arrive(app, db, make_world):
+    spec = {"taxpayers": [{**STORY["taxpayers"][0], "specialist": "zhang_wei", "enabled": True}]}
+    web = web_for(app, db, make_world, spec=spec, officer="zhang_wei")
+    web.console_op("sell_invoices", taxpayer="acme", code="150001320410", start="00000001", end="00000100")
+    events = text(web.get("/control/taxpayers/acme")).split("pipeline-events", 1)[1].split("</table>", 1)[0]
+    # sold at 09:00, at least 20 minutes old at the 09:20 incremental run
+    assert re.search(r"<td>05-03 09:20</td><td>网票</td><td>[^<]*00000001[^<]*</td>", events)
+    assert "增量同步" in events
+
+
+def test_the_pipeline_degrades_without_its_module(app, db, make_world, monkeypatch):
+    import sys
+    monkeypatch.setitem(sys.modules, "backoffice.sync.pipeline", None)
+    web = web_for(app, db, make_world)
+    web.console_op("sell_invoices", taxpayer="acme", code="150001320410", start="00000001", end="00000100")
+    html = text(web.get("/control/taxpayers/acme"))
+    assert "流水线数据来自各系统的记录" in html and "00000001–00000100" in html
 
 
 def test_the_audit_log_filters_failures(app, db, make_world):

@@ -291,4 +291,5 @@ EN = {
     '打印预览': 'Print preview',
     '演示世界': 'Demo world',
     '创建演示世界': 'Create the demo world',
+    '需先开通网票': 'needs online invoicing enabled first',
 }

@@ -46,6 +46,54 @@ def _event(raw, lane: str | None = None) -> dict | None:
     return {"lane": lane, "time": t, "label": label, "pending": pending, "blocked": blocked, "note": str(note)}
 
 
+def _ev(lane, t, label, pending=False, blocked=False, note="") -> dict | None:
+    t = _time(t)
+    if t is None:
+        return None
+    return {"lane": lane, "time": t, "label": label, "pending": pending, "blocked": blocked, "note": note or ""}
+
+
+def from_sync_pipeline(data: dict, now: datetime) -> list[dict]:
+    """backoffice.sync.pipeline's picture: what each side holds, and what is still on its way."""
+    try:
+        from ..sync.pipeline import NEEDS_ENABLEMENT, NEEDS_SYNC_INFO
+    except ImportError:  # pragma: no cover - the module came without its constants
+        NEEDS_ENABLEMENT = NEEDS_SYNC_INFO = None
+    from .menus import job_label
+    js, cl, wp = data.get("jinsan") or {}, data.get("clearing") or {}, data.get("wangpiao") or {}
+    out = [_ev("jinsan", js.get("enabled_at"), _("开通网票"))]
+    for s in js.get("sales", []):
+        notes = []
+        if s.get("enabled_at_sale") is False:
+            notes.append(_("发售时未开通网票"))
+        if s.get("wangpiao_code") is False:
+            notes.append(_("非网票号段"))
+        if s.get("status") == "returned":
+            notes.append(_("已退"))
+        out.append(_ev("jinsan", s.get("sold_at"), _("发售") + f" {s.get('range', '')}", note="; ".join(notes)))
+    for r in js.get("returns", []):
+        out.append(_ev("jinsan", r.get("returned_at"), _("退票") + f" {r.get('range', '')}"))
+    if cl.get("cleared_at"):
+        codes = ", ".join(i.get("code", "") for i in cl.get("industries", []))
+        out.append(_ev("clearing", cl["cleared_at"], _("清分"), note=codes))
+    account = wp.get("account")
+    if account:
+        out.append(_ev("wangpiao", account.get("created_at"), _("网票账户"), note=job_label(account.get("created_by", ""))))
+    for p in wp.get("purchases", []):
+        out.append(_ev("wangpiao", p.get("delivered_at"), _("领购") + f" {p.get('range', '')}",
+                       note=job_label(p.get("channel", ""))))
+    for item in data.get("pending", []):
+        arrives = item.get("arrives")
+        when = _time(arrives)
+        if when is not None:
+            out.append(_ev("wangpiao", when, str(item.get("what", "")), pending=True,
+                           note=job_label(item.get("channel") or "")))
+            continue
+        note = {NEEDS_SYNC_INFO: _("仅“同步信息”可送达"), NEEDS_ENABLEMENT: _("需先开通网票")}.get(arrives, arrives)
+        out.append(_ev("jinsan", now, str(item.get("what", "")), pending=True, blocked=True, note=str(note or "")))
+    return [e for e in out if e]
+
+
 def normalize(data) -> list[dict]:
     """Accepts {lanes: {lane: [..]}}, {lane: [..]}, {events|items: [..]} or a list of events."""
     events: list[dict] = []
@@ -122,7 +170,11 @@ def pipeline_picture(session, world, ref: str) -> dict:
         pipeline = None
     if pipeline is not None:
         try:
-            events = normalize(pipeline(session, world, ref))
+            data = pipeline(session, world, ref)
+            if isinstance(data, dict) and isinstance(data.get("jinsan"), dict):
+                events = from_sync_pipeline(data, world.clock_now)
+            else:
+                events = normalize(data)
         except Exception as exc:  # a half-written pipeline must not take the control room down
             session.rollback()
             note = f"{type(exc).__name__}: {exc}"
