@@ -151,3 +151,16 @@ def test_operations_need_a_wangpiao_login(app, db, make_world):
     web.post("/portal/pc", {"taxpayer": "acme"}, from_page="/portal/pc")
     resp = web.post("/portal/ops/add_invoicer", {"name": "x", "password": "y"}, from_page="/portal/pc")
     assert _error(text(resp))[0] == "NOT_LOGGED_IN"
+
+
+def test_old_dishui_invoices_are_listed_for_the_void_client(app, db, make_world):
+    spec = {"taxpayers": [{**READY["taxpayers"][0], "former_ds_wangpiao": True, "keeps_ds_login": True,
+                           "ds_account": "DS5001030099999", "ds_password": "old-pass1",
+                           "ds_invoices": [{"code": "250001560110", "number": "00038207", "amount": "3500.00",
+                                            "issued_at": "2016-04-06T10:32:00+08:00"}],
+                           "ds_blank_invoices": 1}]}
+    web = web_for(app, db, make_world, spec=spec)
+    assert web.portal_login(account="DS5001030099999", password="old-pass1").status_code == 302
+    page = text(web.get("/portal/invoices"))
+    table = page.split("ds-invoices", 1)[1].split("</table>", 1)[0]
+    assert "00038207" in table and "3500.00" in table

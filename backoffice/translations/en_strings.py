@@ -292,4 +292,7 @@ EN = {
     '演示世界': 'Demo world',
     '创建演示世界': 'Create the demo world',
     '需先开通网票': 'needs online invoicing enabled first',
+    '原地税发票': 'Old local-tax invoices',
+    '仅可在地税作废冲红版中作废、冲红（常见问题 5.3）': 'voided or red-reversed only in the local-tax void and red-reversal edition (FAQ 5.3)',
+    '空白地税发票': 'Blank local-tax invoices',
 }

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from .. import catalogue
 from ..errors import OperationError
 from ..seed import clients
-from ..wangpiao.models import (PcInstall, PcLeftover, PcMachine, WpAccount, WpInvoice, WpInvoicer, WpPrinter,
+from ..wangpiao.models import (PcInstall, PcLeftover, PcMachine, WpAccount, WpDsInvoice, WpInvoice, WpInvoicer, WpPrinter,
                                WpPurchase, WpSegment, WpSession)
 from ..worlds.models import InvoiceType
 from .auth import safe_next
@@ -205,8 +205,11 @@ def invoices(world_id: int):
     names = dict(db.execute(select(WpInvoicer.id, WpInvoicer.name).where(WpInvoicer.account_id == account.id)).all())
     rows = list(db.scalars(select(WpInvoice).where(WpInvoice.account_id == account.id)
                            .order_by(WpInvoice.issued_at.desc(), WpInvoice.id.desc()).limit(200)))
+    ds_rows = list(db.scalars(select(WpDsInvoice).where(WpDsInvoice.account_id == account.id)
+                              .order_by(WpDsInvoice.issued_at)))
     forms = _forms(["issue_invoice", "red_reverse", "void_invoice"], account)
-    return render_template("portal/invoices.html", invoices=rows, names=names, forms=forms, **_common(account))
+    return render_template("portal/invoices.html", invoices=rows, ds_invoices=ds_rows, names=names, forms=forms,
+                           **_common(account))
 
 
 @bp.route("/settings")
