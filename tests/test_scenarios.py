@@ -14,7 +14,7 @@ from backoffice.dispatch import advance_clock, execute
 from backoffice.errors import OperationError
 from backoffice.scenarios.loader import ScenarioError, load_file, load_text
 from backoffice.scenarios.record import record
-from backoffice.scenarios.runner import describe_failure, matches, run_scenario
+from backoffice.scenarios.runner import describe_failure, matches, run_scenario, session_key
 from backoffice.worlds.models import World
 from backoffice.worlds.service import world_tables
 
@@ -187,6 +187,16 @@ def test_world_that_cannot_be_built_is_a_scenario_error(db):
         run_scenario(db, yaml.safe_load(scenario('- {actor: h_zhang, op: open_wangpiao, args: {taxpayer: acme}}', head)))
 
 
+@pytest.mark.parametrize("actor, args, key", [
+    ("acme", {"account": "1"}, "acme"),
+    ("acme", {"account": "1", "invoicer": "王会计"}, "acme/王会计"),
+    ("acme/王会计", {"account": "1", "invoicer": "王会计"}, "acme/王会计"),
+    ("acme/王会计", {"account": "1"}, "acme/王会计"),
+])
+def test_a_login_session_is_kept_for_who_logged_in(actor, args, key):
+    assert session_key(actor, args) == key
+
+
 @pytest.mark.parametrize("expected, got, ok", [
     ({"count": 1}, {"count": 1, "purchases": []}, True),
     ({"count": 1}, {"count": "1"}, False),
@@ -263,6 +273,8 @@ def test_cli_check_prints_a_table_and_fails_if_any_fails(app, tmp_path):
     write(tmp_path, scenario('- {actor: h_zhang, op: open_wangpiao, args: {taxpayer: acme}}'), "a_good.yaml")
     write(tmp_path, scenario('- {actor: h_zhang, op: open_wangpiao, args: {taxpayer: acme}, expect: FORBIDDEN}'),
           "b_fails.yaml")
+    from backoffice.scenarios.cli import scenario_dir
+    assert scenario_dir() == SCENARIO_DIR      # what `backoffice scenario check` runs by default
     r = cli(app, "scenario", "check", "--dir", str(tmp_path))
     assert r.exit_code == 1
     lines = r.output.splitlines()

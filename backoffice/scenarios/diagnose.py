@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any, Iterable
+from typing import Iterable
 
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import func, select
