@@ -182,6 +182,10 @@ def check_client(v: View) -> list[Problem]:
             why = f"no {EDITION_NAMES[ed]} client is installed on the taxpayer's PC"
             if ed in leftovers:
                 why += " (an uninstalled copy left files behind: reboot before installing the latest)"
+            if ed == "guoshui" and any(c.edition == "dishui" for c in v.installs):
+                why += ("; a 营改增 taxpayer on the 地税 client upgrades it (upgrade_client)"
+                        + (", which carries its 地税 CA cache over — installing the 国税 client fresh would "
+                           "leave the cache unable to upload (FAQ 6.1)" if v.machine and v.machine.ds_ca_cache else ""))
             out.append(Problem("2", "CLIENT_NOT_INSTALLED", why, [f"installed: {_installed(v) or 'nothing'}"]))
     for ed in eds:
         copies = [c for c in v.installs if c.edition == ed]
