@@ -64,4 +64,4 @@ def _admins(session: Session, world_id: int, after: int, upto: int) -> None:
     sel = (select(A.c.world_id, A.c.id, text_(ADMIN_NAME), true_())
            .where(A.c.world_id == world_id, A.c.source_taxpayer_id > after, A.c.source_taxpayer_id <= upto,
                   ~exists().where(INV.c.account_id == A.c.id, INV.c.is_admin.is_(True))))
-    session.execute(insert(INV).from_select(["world_id", "account_id", "name", "is_admin"], sel))
+    insert_count(session, insert(INV).from_select(["world_id", "account_id", "name", "is_admin"], sel))

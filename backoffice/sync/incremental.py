@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from .accounts import from_jinsan
 from .nightly import next_bound
-from .tables import A, C, IT, P, S, T, at_, end_batch, refresh_statistics, text_
+from .tables import A, C, IT, P, S, T, at_, end_batch, insert_count, refresh_statistics, text_
 
 BY_INCREMENTAL = "incremental"
 BY_SYNC_INFO = "sync_info"
@@ -98,7 +98,7 @@ def _deliver_batch(session: Session, w: int, ids: list[int], at: datetime, by: s
            .where(S.c.id.in_(select(pieces.c.sale_id)), S.c.status == "active", S.c.code.in_(wangpiao_codes),
                   exists().where(A.c.world_id == w, A.c.source_taxpayer_id == S.c.taxpayer_id),
                   ~exists().where(P.c.world_id == w, P.c.source_sale_id == S.c.id)))
-    session.execute(insert(P).from_select(
+    insert_count(session, insert(P).from_select(
         ["world_id", "account_id", "source_sale_id", "code", "start_no", "end_no", "delivered_at", "channel"], sel))
     closed = select(C.c.sale_id).where(in_batch, C.c.kind == "return")
     session.execute(delete(P).where(P.c.world_id == w, P.c.source_sale_id.in_(closed),

@@ -167,7 +167,7 @@ def _deliver_industries(session, w, batch, commit) -> int:
     moved, last = 0, 0
     behind = _clearing_ahead()
     while True:
-        refresh_statistics(session, A, WTI)
+        refresh_statistics(session, A, WTI, CI)
         hi = next_bound(session, A.c.id, and_(A.c.world_id == w, behind), last, batch)
         if hi is None:
             return moved
@@ -193,7 +193,7 @@ def replace_industries(session: Session, w: int, after: int, upto: int, behind, 
                              .join(IND, IND.c.id == TI.c.industry_id))
                 .where(accounts_))
         seq = select(T.c.industries_seq).where(T.c.id == A.c.source_taxpayer_id)
-    session.execute(insert(WTI).from_select(["world_id", "account_id", "industry_code", "slot"], rows))
+    insert_count(session, insert(WTI).from_select(["world_id", "account_id", "industry_code", "slot"], rows))
     return session.execute(update(A).where(accounts_).values(industries_seq=seq.scalar_subquery())).rowcount
 
 

@@ -69,25 +69,34 @@ def may_commit(session: Session) -> bool:
 
 def insert_count(session: Session, stmt) -> int:
     """Run an INSERT … SELECT and return how many rows it inserted (PostgreSQL reports it only on request)."""
-    return session.execute(stmt.execution_options(preserve_rowcount=True)).rowcount
+    n = session.execute(stmt.execution_options(preserve_rowcount=True)).rowcount
+    if n > 0:
+        grown = session.info.setdefault("sync.inserted", {})
+        grown[stmt.table.name] = grown.get(stmt.table.name, 0) + n
+    return n
 
 
 def refresh_statistics(session: Session, *tables) -> None:
-    """PostgreSQL: ANALYZE those of ``tables`` that changed a lot since their statistics were taken.
+    """PostgreSQL: ANALYZE those of ``tables`` that grew a lot since their statistics were taken.
 
-    A world loaded or cleared in bulk leaves the planner believing its tables are tiny, and it then
-    picks nested loops over the single-column world_id index instead of the composite keys: a
-    quadratic plan. Autovacuum would catch up later; a sync run cannot wait for it.
+    A table filled in bulk leaves the planner believing it is tiny, and it then probes it through
+    the single-column world_id index instead of the composite keys: a quadratic plan. Autovacuum
+    catches up only later, and the activity counters lag by a second, so the rows this session
+    inserted are counted too.
     """
     from sqlalchemy import text
     from ..db import is_postgres
 
     if not is_postgres(session):
         return
+    grown = session.info.setdefault("sync.inserted", {})
     names = [t.name for t in tables]
-    stale = session.execute(text(
-        "SELECT s.relname FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid "
-        "WHERE s.relname = ANY(:names) AND s.n_mod_since_analyze > 200 + 0.2 * greatest(c.reltuples, 0)"),
-        {"names": names}).scalars().all()
-    for name in stale:
-        session.execute(text(f'ANALYZE "{name}"'))
+    rows = session.execute(text(
+        "SELECT c.relname, greatest(c.reltuples, 0), coalesce(s.n_mod_since_analyze, 0) FROM pg_class c "
+        "LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid "
+        "WHERE c.relname = ANY(:names) AND c.relkind = 'r' AND c.relnamespace = to_regnamespace(current_schema())"),
+        {"names": names}).all()
+    for name, tuples, modified in rows:
+        if max(modified, grown.get(name, 0)) > 200 + 0.2 * tuples:
+            session.execute(text(f'ANALYZE "{name}"'))
+            grown[name] = 0
