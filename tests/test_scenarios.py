@@ -71,6 +71,9 @@ def write(tmp_path: Path, text: str, name: str = "bad.yaml") -> Path:
     ('- {actor: h_zhang, op: diagnose, args: {taxpayer: acme}, expect: {result: {faq: "3.2"}, error: FORBIDDEN}}',
      1, "expect", "{error: CODE}"),
     ('- {actor: h_zhang, op: open_wangpiao, args: {taxpayer: acme}, note: hi}', 1, "note", "unknown key"),
+    ('- {actor: h_zhang, op: open_wangpiao, args: {taxpayer: acmee}}', 1, "args.taxpayer", "no taxpayer 'acmee'"),
+    ('- {actor: h_zhang, op: assign_industries, args: {taxpayer: acme, main: "7240", secondary: ["7292", "9999"]}}',
+     1, "args.secondary.1", "no industry '9999'"),
 ])
 def test_bad_step_is_reported_with_path_step_field_and_reason(tmp_path, steps, step, field, words):
     path = write(tmp_path, scenario(steps))

@@ -209,14 +209,34 @@ def _check_world_refs(path: str, spec: WorldSpec) -> None:
 class _Actors:
     officers: set[str]
     taxpayers: set[str]
+    industries: set[str]            # codes and names
 
 
 def _actors(spec: WorldSpec) -> _Actors:
     from ..seed import load_base
 
     base = load_base(base=spec.base)
+    industries = {i.code for i in base.industries} | {i.name for i in base.industries} | \
+        {i.code for i in spec.industries} | {i.name for i in spec.industries}
     return _Actors({o.login for o in base.officers} | {o.login for o in spec.officers},
-                   {t.ref for t in spec.taxpayers})
+                   {t.ref for t in spec.taxpayers}, industries)
+
+
+def _check_names(path: str, n: int, args: dict, actors: _Actors) -> None:
+    """A taxpayer or industry the world does not hold is a typo: caught before anything runs."""
+    ref = args.get("taxpayer")
+    if isinstance(ref, str) and ref not in actors.taxpayers:
+        raise ScenarioError(path, f"no taxpayer {ref!r} in this world (refs: {', '.join(sorted(actors.taxpayers))})",
+                            step=n, field="args.taxpayer")
+    for key in ("main", "industry"):
+        value = args.get(key)
+        if isinstance(value, str) and value not in actors.industries:
+            raise ScenarioError(path, f"no industry {value!r} in this world", step=n, field=f"args.{key}")
+    secondary = args.get("secondary")
+    if isinstance(secondary, list):
+        for i, value in enumerate(secondary):
+            if isinstance(value, str) and value not in actors.industries:
+                raise ScenarioError(path, f"no industry {value!r} in this world", step=n, field=f"args.secondary.{i}")
 
 
 def _step(path: str, n: int, raw: Any, actors: _Actors) -> Step:
@@ -257,6 +277,8 @@ def _step(path: str, n: int, raw: Any, actors: _Actors) -> Step:
         except ValidationError as exc:
             fld, reason = describe_validation_error(exc, "args.")
             raise ScenarioError(path, reason, step=n, field=fld) from None
+        if not (expect.kind == "error" and expect.code == "FORBIDDEN"):   # the role is checked first
+            _check_names(path, n, args, actors)
     return Step(n=n, actor=actor, op=op_name, args=args, expect=expect)
 
 
