@@ -138,6 +138,7 @@ def start_background_scheduler(app) -> bool:
     sched = BackgroundScheduler(timezone=SHANGHAI)
 
     def stop():
+        atexit.unregister(stop)
         if sched.running:
             sched.shutdown(wait=False)
         release_lease(factory, holder)
