@@ -80,6 +80,7 @@ def test_sale_before_enablement_names_both_times(db, make_world, op):
     assert (out["faq"], out["code"]) == ("3.2", "NO_PURCHASE_INFO")
     assert "sold 2016-05-03 09:00, 网票 enabled 2016-05-03 10:00" in out["cause"]
     assert "skips sales made before enablement" in out["cause"] and "sync_info" in out["cause"]
+    assert out["cause_zh"].startswith("2016-05-03 09:00 发售，网票于 2016-05-03 10:00 开通：开通网票前发售的发票不会自动同步")
     op(w, "h_spec", "sync_info", taxpayer="acme")
     assert diagnose(db, w)["faq"] is None
 

@@ -165,7 +165,7 @@ def register(main: click.Group) -> None:
             return
         for i, p in enumerate(res["problems"], 1):
             click.echo(f"{i}. FAQ {p['faq']}  {p['code']}  {p['message_zh'] if lang == 'zh' else p['message_en']}")
-            click.echo(f"   cause: {p['cause']}")
+            click.echo(f"   原因: {p['cause_zh']}" if lang == "zh" else f"   cause: {p['cause']}")
             for ev in p["evidence"]:
                 click.echo(f"   · {ev}")
             if p["pending"]:
