@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import textwrap
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -210,6 +211,8 @@ def test_a_login_session_is_kept_for_who_logged_in(actor, args, key):
     ({"rows": [{"a": 1}]}, {"rows": [{"a": 1, "b": 2}]}, True),
     ({"rows": [{"a": 1}]}, {"rows": [{"a": 1}, {"a": 2}]}, False),
     ({"amount": 1.5}, {"amount": 1.5}, True),
+    ({"pending": datetime.fromisoformat("2016-05-04T02:00:00+08:00")}, {"pending": "2016-05-04T02:00:00+08:00"}, True),
+    ({"pending": datetime.fromisoformat("2016-05-04T02:00:00+08:00")}, {"pending": "2016-05-04T02:05:00+08:00"}, False),
 ])
 def test_results_compare_as_yaml_values(expected, got, ok):
     assert matches(expected, got) is ok

@@ -8,6 +8,7 @@ from its expectation: the steps after it assume it went as written.
 from __future__ import annotations
 
 import traceback
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable
@@ -16,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..audit.record import plain
-from ..clock import fmt
+from ..clock import fmt, parse_time
 from ..dispatch import advance_clock, execute
 from ..errors import OperationError
 from ..worlds.models import World
@@ -51,6 +52,12 @@ def matches(expected: Any, got: Any) -> bool:
             matches(e, g) for e, g in zip(expected, got))
     if isinstance(expected, bool) or isinstance(got, bool):
         return isinstance(expected, bool) and isinstance(got, bool) and expected == got
+    if isinstance(expected, datetime):
+        # an unquoted YAML timestamp and the ISO string a result carries name the same instant
+        try:
+            return isinstance(got, str) and parse_time(got) == expected
+        except OperationError:
+            return False
     if isinstance(expected, float) and isinstance(got, (int, float)):
         return Decimal(str(expected)) == Decimal(str(got))
     if expected is None or got is None:
