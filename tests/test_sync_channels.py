@@ -11,7 +11,7 @@ from stdnum.cn import uscc
 from backoffice.clearing.models import ClTaxpayer
 from backoffice.dispatch import advance_clock
 from backoffice.errors import OperationError
-from backoffice.jinsan.models import Change, Taxpayer
+from backoffice.jinsan.models import Change
 from backoffice.wangpiao.models import WpAccount, WpInvoicer, WpItem, WpPurchase, WpTaxpayerIndustry
 from backoffice.sync.models import JobRun
 

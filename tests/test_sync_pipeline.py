@@ -1,12 +1,10 @@
 """The pipeline view predicts arrivals the clock then keeps; the CLI shows it and the job history."""
 from __future__ import annotations
 
-from sqlalchemy import select
 
 from backoffice.cli import main
 from backoffice.dispatch import advance_clock
 from backoffice.sync.pipeline import NEEDS_SYNC_INFO, job_runs, pipeline
-from backoffice.wangpiao.models import WpAccount, WpPurchase
 from backoffice.worlds.service import get_world
 
 from test_sync_channels import ROLL, SPECIALIST, taxpayer

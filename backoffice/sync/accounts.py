@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, exists, insert, null, select
+from sqlalchemy import and_, case, exists, insert, null, select
 from sqlalchemy.orm import Session
 
 from .tables import A, ADMIN_NAME, CT, INV, T, at_, insert_count, password_state, text_, true_
@@ -55,7 +55,6 @@ def from_jinsan(session: Session, world_id: int, after: int, upto: int, at: date
 
 
 def _ds_hash(former, keeps, ds_hash):
-    from sqlalchemy import case
     return case((and_(former, keeps), ds_hash), else_=null())
 
 

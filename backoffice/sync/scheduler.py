@@ -18,7 +18,7 @@ from typing import Callable
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import sessionmaker
 
 from ..clock import SHANGHAI, advance, wall_now, world_now
 from ..errors import OperationError

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from ..clearing.models import ClIndustry, ClItem, ClTaxpayer
 from ..clock import in_committing_advance
-from ..db import Money, UTCDateTime
+from ..db import UTCDateTime
 from ..jinsan.models import Change, Industry, Item, Sale, Taxpayer, TaxpayerIndustry
 from ..wangpiao.models import WpAccount, WpInvoicer, WpItem, WpPurchase, WpTaxpayerIndustry
 from ..worlds.models import InvoiceType
@@ -44,10 +44,6 @@ def text_(value: str):
 
 def true_():
     return literal(True, Boolean())
-
-
-def money_null():
-    return literal(None, Money())
 
 
 def password_state(former, keeps):
