@@ -270,3 +270,25 @@ def test_every_delivery_is_recorded_once_per_run(db, enabled_world, op):
     advance_clock(db, w.id, by="1d")
     runs = db.execute(select(JobRun.job, JobRun.items).where(JobRun.world_id == w.id).order_by(JobRun.scheduled_for)).all()
     assert [tuple(r) for r in runs] == [("incremental", 1), ("incremental", 1)]
+
+
+def test_former_ds_user_forced_sync_waits_for_the_account_then_arrives_with_it(db, make_world, op):
+    tp = taxpayer("old", 2, former_ds_wangpiao=True, ds_account="DS0002", ds_password="pw1234")
+    w = make_world({"officers": [SPECIALIST], "taxpayers": [tp]})
+    op(w, "h_zhang", "sell_invoices", taxpayer="old", code=ROLL, start="00000001", end="00000005")
+    op(w, "h_zhang", "open_wangpiao", taxpayer="old")
+    assert op(w, "h_zhang", "sync_info", taxpayer="old")["waiting"] == 1
+    advance_to(db, w, "2016-05-03T09:05:00+08:00")
+    assert account(db, w, "old") is not None
+    assert purchases(db, w, "old") == [(ROLL, 1, 5)]
+
+
+def test_return_and_resell_after_enablement_is_the_other_remedy(db, make_world, op):
+    w = make_world({"officers": [SPECIALIST], "taxpayers": [taxpayer("acme", 1)]})
+    op(w, "h_zhang", "sell_invoices", taxpayer="acme", code=ROLL, start="00000001", end="00000100")
+    op(w, "h_zhang", "open_wangpiao", taxpayer="acme")
+    advance_clock(db, w.id, by="1d")
+    op(w, "h_zhang", "return_invoices", taxpayer="acme", code=ROLL, start="00000001", end="00000100")
+    op(w, "h_zhang", "sell_invoices", taxpayer="acme", code=ROLL, start="00000001", end="00000100")
+    advance_clock(db, w.id, by="20m")
+    assert purchases(db, w, "acme") == [(ROLL, 1, 100)]
