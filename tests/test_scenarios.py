@@ -92,6 +92,7 @@ def test_bad_step_is_reported_with_path_step_field_and_reason(tmp_path, steps, s
     (("specialist: h_zhang", "specialist: h_li"), "world.taxpayers.0.specialist", "no officer"),
     (('faq: "3.2"', "faq: 3.2"), "faq", "quote it"),
     (("login: h_zhang", "login: zhang_wei"), "world.officers.0.login", "already in the base data"),
+    (("  start: 2016", "  base: nowhere\n  start: 2016"), "world.base", "no base data named 'nowhere'"),
 ])
 def test_bad_world_block_is_reported(tmp_path, head_change, field, words):
     old, new = head_change

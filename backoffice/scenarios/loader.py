@@ -22,6 +22,7 @@ from .. import catalogue
 from ..clock import parse_duration, parse_time
 from ..errors import OperationError
 from ..failures import load_catalogue
+from ..seed import SeedError
 from ..worlds.spec import WorldSpec, describe_validation_error, parse_world_spec
 
 TOP_KEYS = {"name", "faq", "description", "world", "steps"}
@@ -163,7 +164,10 @@ def load_data(data: Any, path: str = "<data>") -> Scenario:
         spec = parse_world_spec(world)
     except OperationError as exc:
         raise ScenarioError(path, exc.reason or exc.code, field=exc.field) from None
-    _check_world_refs(path, spec)
+    try:
+        _check_world_refs(path, spec)
+    except SeedError as exc:
+        raise ScenarioError(path, str(exc), field="world.base") from None
     raw_steps = data.get("steps")
     if not isinstance(raw_steps, list) or not raw_steps:
         raise ScenarioError(path, "steps is a non-empty list", field="steps")
