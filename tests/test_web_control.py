@@ -119,9 +119,17 @@ def test_the_class_view_gives_the_diagnosers_verdict(app, db, make_world):
     web.console_op("sell_invoices", taxpayer="acme", code="150001320410", start="00000001", end="00000100")
     web.console_op("open_wangpiao", taxpayer="acme")
     web.advance("1d")
+    from sqlalchemy import func, select
+    from backoffice.audit.models import AuditEntry
+    audit = lambda: db.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.world_id == web.world.id))
+    before = audit()
+    db.rollback()
     html = text(web.c.get("/control/class"))
     block = html.split(f'href="/worlds/{web.world.id}/control"', 1)[1].split("class-world", 1)[0]
     assert "acme" in block and "NO_PURCHASE_INFO" in block
+    # looking at the class leaves nothing in the trainees' audit logs (nor their recorded scenarios)
+    assert audit() == before
+    db.rollback()
 
 
 def test_the_pipeline_shows_why_a_sale_waits(app, db, make_world):
