@@ -87,7 +87,10 @@ def world(make_world):
 
 @pytest.fixture
 def op(db):
-    """op(world, actor, name, token=None, **args) → result; raises OperationError."""
-    def _op(world, actor, name, token=None, **args):
-        return execute(db, world.id, actor, name, args, wp_token=token)
+    """op(world, actor, op_name, token=None, **args) → result; raises OperationError.
+
+    The first three are positional-only, so an operation's own ``name`` argument (add_invoicer,
+    rename_admin) passes through as an argument."""
+    def _op(world, actor, op_name, /, token=None, **args):
+        return execute(db, world.id, actor, op_name, args, wp_token=token)
     return _op

@@ -65,3 +65,4 @@ def test_op_door_prints_result_or_error(app, db, make_world):
     assert "RANGE_UNAVAILABLE" in r.output
     r = run(app, "op", str(w.id), "h_zhang", "set_red_limit", "taxpayer=acme", "amount=12.345")
     assert r.exit_code == 1 and "INVALID_INPUT" in r.output and "amount" in r.output
+
