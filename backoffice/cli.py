@@ -28,8 +28,13 @@ def main():
 
 def db_session():
     """The app context's session: closed when the command's app context ends (an open SQLite
-    transaction would hold the write lock)."""
+    transaction would hold the write lock). Refuses, in one sentence, a database never migrated."""
+    from sqlalchemy import inspect
     from .web.db import get_session
+    if not inspect(current_app.extensions["backoffice.engine"]).has_table("worlds"):
+        click.echo("数据库尚未初始化：请先运行 backoffice db upgrade（或 backoffice up）。", err=True)
+        click.echo("The database has no schema yet: run `backoffice db upgrade` (or `backoffice up`) first.", err=True)
+        sys.exit(2)
     return get_session()
 
 

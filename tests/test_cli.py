@@ -66,3 +66,11 @@ def test_op_door_prints_result_or_error(app, db, make_world):
     r = run(app, "op", str(w.id), "h_zhang", "set_red_limit", "taxpayer=acme", "amount=12.345")
     assert r.exit_code == 1 and "INVALID_INPUT" in r.output and "amount" in r.output
 
+
+
+def test_an_unmigrated_database_is_named_in_one_sentence(tmp_path):
+    from backoffice.app import create_app
+    fresh = create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/empty.db", "INSTANCE_PATH": str(tmp_path)})
+    r = fresh.test_cli_runner().invoke(main, ["world", "list"])
+    assert r.exit_code == 2 and "backoffice db upgrade" in r.output
+    fresh.extensions["backoffice.engine"].dispose()

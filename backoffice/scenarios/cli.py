@@ -10,8 +10,8 @@ from flask.cli import with_appcontext
 
 
 def _session():
-    from flask import current_app
-    return current_app.extensions["backoffice.sessions"]()
+    from ..cli import db_session
+    return db_session()
 
 
 def scenario_dir() -> Path:
