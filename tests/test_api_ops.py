@@ -247,3 +247,10 @@ def test_enable_then_advance_past_the_nightly_run_shows_the_account_on_both_side
     assert view["wangpiao"]["account"]["registration_no"] == "11500000000000000002"
     runs = client.get(f"/api/v1/worlds/{wid}/jobs", headers=headers).get_json()["runs"]
     assert ("nightly_clearing", "2016-05-04T02:00:00+08:00") in [(r["job"], r["scheduled_for"]) for r in runs]
+
+
+def test_a_wrong_method_on_the_api_is_answered_in_the_error_shape(app):
+    r = app.test_client().put("/api/v1/openapi.json")
+    assert r.status_code == 405
+    assert r.json["code"] == "INVALID_INPUT" and r.json["field"] == "method"
+    assert "405" in r.json["message_en"]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
 
 from ..errors import OperationError
 
@@ -27,6 +28,16 @@ def init_error_handlers(app: Flask) -> None:
             return jsonify({"code": "CSRF", "message_zh": "表单已过期或无效（CSRF），请刷新后重试",
                             "message_en": exc.description, "field": "csrf_token"}), 400
         return render_template("error.html", error=None, message=exc.description), 400
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        # The API answers every refusal in its one error shape, a wrong method included.
+        if not request.path.startswith("/api/") or exc.code is None or exc.code >= 500:
+            return exc
+        field = "method" if exc.code == 405 else None
+        err = OperationError("INVALID_INPUT", field=field, reason=f"{exc.code} {exc.name}: {request.method} {request.path}",
+                             reason_zh=f"{exc.code} {exc.name}：{request.method} {request.path}")
+        return jsonify(err.to_dict()), exc.code
 
     @app.errorhandler(404)
     def _404(exc):
