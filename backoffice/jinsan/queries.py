@@ -1,18 +1,11 @@
 """Read-side questions about 金三 data."""
 from __future__ import annotations
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..worlds.models import InvoiceType
 from .models import Industry, Item, Office, Officer, Sale, Stock, Taxpayer, UsedInvoice
-
-
-def in_stock(session: Session, world_id: int, office_id: int | None, code: str, start: int, end: int) -> bool:
-    cond = [Stock.world_id == world_id, Stock.code == code, Stock.start_no <= start, Stock.end_no >= end]
-    if office_id is not None:
-        cond.append(Stock.office_id == office_id)
-    return session.execute(select(exists().where(and_(*cond)))).scalar()
 
 
 def overlapping_sales(session: Session, world_id: int, code: str, start: int, end: int) -> list[Sale]:
@@ -23,7 +16,7 @@ def overlapping_sales(session: Session, world_id: int, code: str, start: int, en
 
 def range_available(session: Session, world_id: int, office_id: int | None, code: str, start: int, end: int) -> bool:
     """In the office's stock and held by nobody (RANGE_UNAVAILABLE otherwise)."""
-    return in_stock(session, world_id, office_id, code, start, end) and not overlapping_sales(
+    return stock_block(session, world_id, office_id, code, start, end) is not None and not overlapping_sales(
         session, world_id, code, start, end)
 
 
@@ -85,9 +78,12 @@ def is_wangpiao_code(session: Session, world_id: int, code: str) -> bool:
 
 def stock_block(session: Session, world_id: int, office_id: int | None, code: str, start: int, end: int,
                 *, lock: bool = False) -> Stock | None:
-    """The office's stock row holding the whole range (a range never spans two rows)."""
-    stmt = select(Stock).where(Stock.world_id == world_id, Stock.office_id == office_id, Stock.code == code,
+    """The office's stock row holding the whole range (a range never spans two rows); with no office
+    (a taxpayer without a specialist in a world block), any office's."""
+    stmt = select(Stock).where(Stock.world_id == world_id, Stock.code == code,
                                Stock.start_no <= start, Stock.end_no >= end).order_by(Stock.id).limit(1)
+    if office_id is not None:
+        stmt = stmt.where(Stock.office_id == office_id)
     if lock:
         stmt = stmt.with_for_update()
     return session.scalars(stmt).first()
