@@ -27,6 +27,11 @@ NAMING_CONVENTION = {
 }
 
 
+# The key type of tables that are not per world (users, tokens, audit, job runs): 64-bit, and on
+# SQLite the plain INTEGER that makes the column the rowid (SQLite numbers only that one itself).
+BigId = BigInteger().with_variant(Integer, "sqlite")
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 

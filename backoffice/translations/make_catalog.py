@@ -3,10 +3,13 @@
     /work/venv/bin/python -m backoffice.translations.make_catalog
 
 A source string without English fails loudly, so a new zh label cannot ship untranslated.
+English strings live in ``en_strings.py`` and in any ``en_<area>.py`` module beside it (one per
+area of the front, each defining ``EN``), so areas add their strings without touching each other's.
 """
 from __future__ import annotations
 
 import subprocess
+from datetime import datetime, timezone
 import sys
 from pathlib import Path
 
@@ -18,8 +21,7 @@ ROOT = HERE.parent.parent
 
 
 def main() -> int:
-    from .en_strings import EN
-
+    EN = english_strings()
     pot = HERE / "messages.pot"
     subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract", "-F", str(ROOT / "babel.cfg"),
                     "-k", "_l", "-k", "lazy_gettext", "--no-location", "--omit-header", "-o", str(pot), "."],
@@ -33,6 +35,8 @@ def main() -> int:
     for m in catalog:
         if m.id:
             m.string = EN[m.id]
+    # a fixed header date: the generated files change only when a string does (no merge noise)
+    catalog.creation_date = catalog.revision_date = datetime(2016, 5, 1, tzinfo=timezone.utc)
     out = HERE / "en" / "LC_MESSAGES"
     out.mkdir(parents=True, exist_ok=True)
     with (out / "messages.po").open("wb") as f:
@@ -42,6 +46,20 @@ def main() -> int:
     pot.unlink()
     print(f"{sum(1 for m in catalog if m.id)} messages → {out}")
     return 0
+
+
+def english_strings() -> dict[str, str]:
+    """Every ``EN`` mapping of this package's ``en_strings`` and ``en_*`` modules, merged."""
+    import importlib
+
+    merged: dict[str, str] = {}
+    for path in sorted(HERE.glob("en_*.py")):
+        module = importlib.import_module(f"{__package__}.{path.stem}")
+        for key, value in module.EN.items():
+            if merged.get(key, value) != value:
+                raise SystemExit(f"{path.name}: {key!r} is translated differently elsewhere")
+            merged[key] = value
+    return merged
 
 
 if __name__ == "__main__":
