@@ -117,6 +117,12 @@ def fork_world(session: Session, src: World, *, name: str | None = None, owner_i
     return world
 
 
+def fork_worlds(session: Session, src: World, targets: list[dict]) -> list[World]:
+    """Many copies of one world at once: ``targets`` gives each copy's ``name`` and ``owner_id``
+    (an exercise assigned to a class, an exploration's runs). Returns the new worlds in order."""
+    return [fork_world(session, src, name=t.get("name"), owner_id=t.get("owner_id")) for t in targets]
+
+
 def reset_world(session: Session, world: World) -> World:
     """Back to how it was made: its base data and world block at its start time."""
     from .setup import apply_spec, normalize_spec
