@@ -15,6 +15,7 @@ from .worlds.service import add_member, create_world, template_world
 
 DEMO_USERS = (("instructor", "instructor", "演示教员"), ("trainee", "trainee", "演示学员"), ("qa", "qa", "演示测试"))
 DEMO_WORLD = "演示世界"
+DEMO_KEY = "demo"   # the demo world of `backoffice up`; other worlds may share its name
 
 
 def ensure_demo(session: Session, instance: Path) -> list[str]:
@@ -30,11 +31,12 @@ def ensure_demo(session: Session, instance: Path) -> list[str]:
         create_user(session, username, password, role, name)
         lines = [ln for ln in lines if not ln.startswith(f"{username} ")] + [f"{username} / {password}  ({role})"]
     session.flush()
-    demo = session.execute(select(World).where(World.name == DEMO_WORLD)).scalar_one_or_none()
+    demo = session.execute(select(World).where(World.key == DEMO_KEY)).scalar_one_or_none()
     if demo is None:
         data = load_demo()
         instructor = session.execute(select(User).where(User.username == "instructor")).scalar_one()
         demo = create_world(session, data["world"], name=DEMO_WORLD, owner_id=instructor.id)
+        demo.key = DEMO_KEY
         for username in ("trainee", "qa"):
             u = session.execute(select(User).where(User.username == username)).scalar_one()
             add_member(session, demo, u.id)

@@ -15,6 +15,9 @@ class World(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     is_template: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A world the system itself looks up ("template:default", "demo"): found by this unique key,
+    # never by its name, which users may share.
+    key: Mapped[str | None] = mapped_column(String(60), unique=True)
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     # The simulated clock. In live mode "now" is live_anchor_sim + speed × (wall − live_anchor_wall);
     # the scheduler's tick advances clock_now to it.

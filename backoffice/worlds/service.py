@@ -79,7 +79,7 @@ def delete_world_rows(session: Session, world_id: int) -> None:
 
 
 def template_world(session: Session, base: str = "default") -> World:
-    tpl = session.execute(select(World).where(World.is_template.is_(True), World.name == f"template:{base}")).scalar_one_or_none()
+    tpl = session.execute(select(World).where(World.key == f"template:{base}")).scalar_one_or_none()
     if tpl is None:
         from .setup import build_template
         tpl = build_template(session, base)

@@ -36,7 +36,7 @@ def build_template(session: Session, base: str = "default") -> World:
     data = load_base(base=base)
     from datetime import datetime, timezone
     epoch = datetime(2016, 5, 1, tzinfo=timezone.utc)
-    tpl = World(name=f"template:{base}", is_template=True, clock_now=epoch, clock_start=epoch, seed=0,
+    tpl = World(name=f"template:{base}", key=f"template:{base}", is_template=True, clock_now=epoch, clock_start=epoch, seed=0,
                 next_seq=1, cleared_seq=0, spec={}, created_wall=wall_now())
     session.add(tpl)
     session.flush()
