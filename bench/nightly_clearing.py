@@ -166,7 +166,7 @@ def main(argv=None) -> float:
     ap.add_argument("--database-url", default=None)
     args = ap.parse_args(argv)
     from backoffice.sync import nightly
-    from backoffice.worlds.service import create_world
+    from backoffice.worldbuild import create_world
     from jobs.schedules import batch_size
 
     url, engine, factory = open_db(args.database_url)
