@@ -13,20 +13,21 @@ import logging
 import os
 import socket
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Callable
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
-from ..clock import SHANGHAI, advance, wall_now, world_now
+from ..clock import SHANGHAI, advance, next_events, wall_now, world_now
 from ..errors import OperationError
 from ..worlds.models import World
 from ..worlds.service import get_world
 from .models import SchedulerLease
 
 LEASE_NAME = "live-scheduler"
+NOTHING_DUE = datetime(9999, 12, 31, tzinfo=timezone.utc)   # next_due of a world where nothing waits
 log = logging.getLogger(__name__)
 
 
@@ -77,16 +78,41 @@ def lease_holder(factory: sessionmaker, *, name: str = LEASE_NAME) -> SchedulerL
 
 def advance_live_worlds(factory: sessionmaker, *, at_wall: datetime | None = None,
                         world_ids: list[int] | None = None) -> dict[int, int]:
-    """Advance each live world to its own now; {world id: events fired}. One world's failure is
-    logged and does not hold back the others."""
+    """Advance each live world to its own now; {world id: events fired} for the worlds that had
+    something due. One world's failure is logged and does not hold back the others.
+
+    Each live world keeps the earliest instant at which anything is due in it (``next_due``, worked
+    out after each advance, forgotten whenever something changes in the world). A world whose now is
+    still before it is idle: all idle worlds move forward together in one statement, and only the
+    others are locked and advanced one by one through ``clock.advance``.
+    """
     at_wall = at_wall or wall_now()
     with factory() as s:
-        stmt = select(World.id).where(World.clock_mode == "live", World.is_template.is_(False))
+        stmt = select(World.id, World.clock_now, World.live_anchor_wall, World.live_anchor_sim, World.live_speed,
+                      World.next_due, World.clock_mode).where(World.clock_mode == "live",
+                                                              World.is_template.is_(False),
+                                                              World.building.is_(False))
         if world_ids is not None:
             stmt = stmt.where(World.id.in_(world_ids))
-        ids = list(s.scalars(stmt.order_by(World.id)))
+        rows = s.execute(stmt.order_by(World.id)).all()
+        idle, due = [], []
+        for row in rows:
+            target = world_now(row, at_wall)
+            if target <= row.clock_now:
+                continue
+            if row.next_due is not None and target < row.next_due:
+                idle.append({"wid": row.id, "target": target})
+            else:
+                due.append(row.id)
+        if idle:
+            s.connection().execute(
+                update(World.__table__).where(World.__table__.c.id == bindparam("wid"),
+                                              World.__table__.c.clock_mode == "live",
+                                              World.__table__.c.clock_now < bindparam("target"))
+                .values(clock_now=bindparam("target")), idle)
+        s.commit()
     out = {}
-    for wid in ids:
+    for wid in due:
         with factory() as s:
             try:
                 world = get_world(s, wid, lock=True)
@@ -95,6 +121,8 @@ def advance_live_worlds(factory: sessionmaker, *, at_wall: datetime | None = Non
                     s.rollback()
                     continue
                 out[wid] = len(advance(s, world, target))
+                world.next_due = next_due(s, world)
+                s.commit()
             except OperationError as exc:   # e.g. the world was deleted meanwhile
                 s.rollback()
                 log.warning("live tick: world %s: %s", wid, exc.code)
@@ -102,6 +130,12 @@ def advance_live_worlds(factory: sessionmaker, *, at_wall: datetime | None = Non
                 s.rollback()
                 log.exception("live tick: world %s failed", wid)
     return out
+
+
+def next_due(session, world) -> datetime:
+    """The earliest instant after the world's now at which a job or due work fires in it."""
+    events = next_events(session, world)
+    return events[0][0] if events else NOTHING_DUE
 
 
 def tick(factory: sessionmaker, holder: str, ttl_seconds: float, *, at_wall: datetime | None = None,
