@@ -34,8 +34,14 @@ def _cl_industries_current():
                           CI.c.seq == T.c.industries_seq)
 
 
-def _not_cleared():
-    return ~exists().where(CT.c.world_id == T.c.world_id, CT.c.source_taxpayer_id == T.c.id)
+def _not_cleared(after: int | None = None, upto: int | None = None):
+    """No 清分库 row for the taxpayer. Within a batch (after, upto] the question is bounded by the
+    batch's range too: the rows this very run is adding are unknown to the planner's statistics,
+    and it must not be able to scan them all for every taxpayer."""
+    cond = [CT.c.world_id == T.c.world_id, CT.c.source_taxpayer_id == T.c.id]
+    if after is not None:
+        cond += [CT.c.source_taxpayer_id > after, CT.c.source_taxpayer_id <= upto]
+    return ~exists().where(*cond)
 
 
 def _account_behind(world_id: int):
@@ -95,7 +101,7 @@ def _clear_taxpayers(session, w, since, at, batch, commit) -> int:
         sel = (select(T.c.world_id, T.c.id, T.c.ref, T.c.name, T.c.tax_id, T.c.registration_no, T.c.taxpayer_code,
                       T.c.former_ds_wangpiao, T.c.keeps_ds_login, T.c.ds_account, T.c.ds_password_hash, T.c.ca,
                       T.c.ygz, T.c.dual, T.c.industries_seq, at_(at))
-               .where(in_range, _not_cleared()))
+               .where(in_range, _not_cleared(last, hi)))
         moved += insert_rows(session, CT, w, [
             "world_id", "source_taxpayer_id", "ref", "name", "tax_id", "registration_no", "taxpayer_code",
             "former_ds_wangpiao", "keeps_ds_login", "ds_account", "ds_password_hash", "ca", "ygz", "dual",
@@ -109,7 +115,8 @@ def _clear_taxpayers(session, w, since, at, batch, commit) -> int:
                 .select_from(T.join(TI, and_(TI.c.world_id == T.c.world_id, TI.c.taxpayer_id == T.c.id))
                              .join(IND, and_(IND.c.world_id == TI.c.world_id, IND.c.id == TI.c.industry_id)))
                 .where(in_range, T.c.industries_seq > 0,
-                       ~exists().where(CI.c.world_id == w, CI.c.source_taxpayer_id == T.c.id)))
+                       ~exists().where(CI.c.world_id == w, CI.c.source_taxpayer_id == T.c.id,
+                                       CI.c.source_taxpayer_id > last, CI.c.source_taxpayer_id <= hi)))
         moved += insert_rows(session, CI, w, ["world_id", "source_taxpayer_id", "industry_code", "slot", "seq"],
                              rows, order_by=(TI.c.taxpayer_id, TI.c.slot))
         cl_seq = (select(T.c.industries_seq).where(T.c.world_id == w, T.c.id == CT.c.source_taxpayer_id)

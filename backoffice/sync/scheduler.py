@@ -16,11 +16,12 @@ import uuid
 from datetime import datetime, timedelta, timezone
 from typing import Callable
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import and_, delete, func, literal, literal_column, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
 from ..clock import SHANGHAI, advance, next_events, wall_now, world_now
+from ..db import UTCDateTime, is_postgres
 from ..errors import OperationError
 from ..worlds.models import World
 from ..worlds.service import get_world
@@ -76,6 +77,22 @@ def lease_holder(factory: sessionmaker, *, name: str = LEASE_NAME) -> SchedulerL
 
 # --- the tick ------------------------------------------------------------------------------------
 
+def live_now(session, at_wall: datetime):
+    """SQL for a live world's "now" at ``at_wall``: anchor_sim + speed × (wall − anchor_wall), as
+    :func:`backoffice.clock.world_now` computes it (to the millisecond on SQLite)."""
+    w = World.__table__
+    wall = literal(at_wall, UTCDateTime())
+    if is_postgres(session):
+        seconds = w.c.live_speed * func.extract("epoch", wall - w.c.live_anchor_wall)
+        return w.c.live_anchor_sim + seconds * literal_column("interval '1 second'")
+    # SQLite keeps times as text: the elapsed wall seconds (rounded to the millisecond, so that the
+    # float arithmetic of Julian days cannot land a hair before a due instant), scaled, added to the
+    # anchor, written back in the text SQLAlchemy writes
+    elapsed = func.round((func.julianday(wall) - func.julianday(w.c.live_anchor_wall)) * 86400.0, 3)
+    shift = func.printf("%+.3f seconds", func.round(w.c.live_speed * elapsed, 3))
+    return func.strftime("%Y-%m-%d %H:%M:%f", w.c.live_anchor_sim, shift).concat("000")
+
+
 def advance_live_worlds(factory: sessionmaker, *, at_wall: datetime | None = None,
                         world_ids: list[int] | None = None) -> dict[int, int]:
     """Advance each live world to its own now; {world id: events fired} for the worlds that had
@@ -83,33 +100,20 @@ def advance_live_worlds(factory: sessionmaker, *, at_wall: datetime | None = Non
 
     Each live world keeps the earliest instant at which anything is due in it (``next_due``, worked
     out after each advance, forgotten whenever something changes in the world). A world whose now is
-    still before it is idle: all idle worlds move forward together in one statement, and only the
-    others are locked and advanced one by one through ``clock.advance``.
+    still before it is idle: every idle world moves forward in one statement that the database
+    computes, and only the others are locked and advanced one by one through ``clock.advance``.
     """
     at_wall = at_wall or wall_now()
+    w = World.__table__
     with factory() as s:
-        stmt = select(World.id, World.clock_now, World.live_anchor_wall, World.live_anchor_sim, World.live_speed,
-                      World.next_due, World.clock_mode).where(World.clock_mode == "live",
-                                                              World.is_template.is_(False),
-                                                              World.building.is_(False))
+        now = live_now(s, at_wall)
+        live = and_(w.c.clock_mode == "live", w.c.is_template.is_(False), w.c.building.is_(False),
+                    w.c.live_anchor_wall.is_not(None), w.c.clock_now < now)
         if world_ids is not None:
-            stmt = stmt.where(World.id.in_(world_ids))
-        rows = s.execute(stmt.order_by(World.id)).all()
-        idle, due = [], []
-        for row in rows:
-            target = world_now(row, at_wall)
-            if target <= row.clock_now:
-                continue
-            if row.next_due is not None and target < row.next_due:
-                idle.append({"wid": row.id, "target": target})
-            else:
-                due.append(row.id)
-        if idle:
-            s.connection().execute(
-                update(World.__table__).where(World.__table__.c.id == bindparam("wid"),
-                                              World.__table__.c.clock_mode == "live",
-                                              World.__table__.c.clock_now < bindparam("target"))
-                .values(clock_now=bindparam("target")), idle)
+            live = and_(live, w.c.id.in_(world_ids))
+        s.execute(update(w).where(live, w.c.next_due.is_not(None), w.c.next_due > now).values(clock_now=now))
+        due = list(s.scalars(select(w.c.id).where(live, or_(w.c.next_due.is_(None), w.c.next_due <= now))
+                             .order_by(w.c.id)))
         s.commit()
     out = {}
     for wid in due:
