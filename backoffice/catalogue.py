@@ -105,6 +105,7 @@ REGISTRY: dict[str, Operation] = {}
 DOMAIN_MODULES = (
     "backoffice.jinsan.operations",
     "backoffice.sync.operations",
+    "backoffice.sync.ops",
     "backoffice.wangpiao.operations",
     "backoffice.wangpiao.pc",
     "backoffice.scenarios.diagnose",
