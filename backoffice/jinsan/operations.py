@@ -226,6 +226,7 @@ def assign_industries(ctx, args: IndustriesArgs) -> dict:
     for slot, ind in enumerate(chosen):
         ctx.session.add(TaxpayerIndustry(world_id=ctx.world.id, taxpayer_id=tp.id, industry_id=ind.id, slot=slot))
     tp.industries_seq = ctx.seq()
+    tp.industries_at = ctx.now
     return {"taxpayer": tp.ref, "main": chosen[0].code, "secondary": [i.code for i in chosen[1:]]}
 
 

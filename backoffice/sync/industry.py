@@ -36,6 +36,6 @@ def run(session: Session, world, at: datetime, *, batch: int, commit: bool) -> i
         hi = next_bound(session, A.c.id, behind, last, batch)
         if hi is None:
             return moved
-        moved += replace_industries(session, w, last, hi, behind, source="jinsan")
+        moved += replace_industries(session, w, last, hi, behind, at, source="jinsan")
         last = hi
         end_batch(session, commit)

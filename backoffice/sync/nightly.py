@@ -17,9 +17,11 @@ from sqlalchemy import and_, delete, exists, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from . import accounts
-from .tables import A, CI, CIT, CT, IND, INV, ITEM, T, TI, WI, WTI, at_, end_batch, insert_count, refresh_statistics
+from .tables import (A, CI, CIT, CT, IND, INV, ITEM, T, TI, WI, WTI, at_, end_batch, insert_count, refresh_statistics,
+                     text_)
 
 BY_NIGHTLY = "nightly_clearing"
+BY_INDUSTRY = "industry_incremental"
 
 
 def _cl_industries_current():
@@ -74,8 +76,8 @@ def run(session: Session, world, at: datetime, *, batch: int, commit: bool) -> i
     moved = _clear_taxpayers(session, w, since, at, batch, commit)
     moved += _clear_items(session, w, since, batch, commit)
     moved += _create_accounts(session, w, at, batch, commit)
-    moved += _deliver_industries(session, w, batch, commit)
-    moved += _deliver_items(session, w, batch, commit)
+    moved += _deliver_industries(session, w, at, batch, commit)
+    moved += _deliver_items(session, w, at, batch, commit)
     if world.cleared_seq < upto:
         world.cleared_seq = upto
     end_batch(session, commit)
@@ -163,7 +165,7 @@ def _clearing_ahead():
                           CT.c.industries_seq > func.coalesce(A.c.industries_seq, 0))
 
 
-def _deliver_industries(session, w, batch, commit) -> int:
+def _deliver_industries(session, w, at, batch, commit) -> int:
     moved, last = 0, 0
     behind = _clearing_ahead()
     while True:
@@ -171,14 +173,15 @@ def _deliver_industries(session, w, batch, commit) -> int:
         hi = next_bound(session, A.c.id, and_(A.c.world_id == w, behind), last, batch)
         if hi is None:
             return moved
-        moved += replace_industries(session, w, last, hi, behind, source="clearing")
+        moved += replace_industries(session, w, last, hi, behind, at, source="clearing")
         last = hi
         end_batch(session, commit)
 
 
-def replace_industries(session: Session, w: int, after: int, upto: int, behind, *, source: str) -> int:
+def replace_industries(session: Session, w: int, after: int, upto: int, behind, at: datetime, *, source: str) -> int:
     """Replace the industries of the accounts with ids in (after, upto] that are ``behind``, by the
-    清分库's (nightly) or 金三's (industry incremental); returns how many accounts."""
+    清分库's (nightly) or 金三's (industry incremental), noting when and by which channel; returns
+    how many accounts."""
     accounts_ = and_(A.c.world_id == w, A.c.id > after, A.c.id <= upto, behind)
     session.execute(delete(WTI).where(WTI.c.world_id == w, WTI.c.account_id > after, WTI.c.account_id <= upto,
                                       WTI.c.account_id.in_(select(A.c.id).where(accounts_))))
@@ -194,21 +197,23 @@ def replace_industries(session: Session, w: int, after: int, upto: int, behind, 
                 .where(accounts_))
         seq = select(T.c.industries_seq).where(T.c.id == A.c.source_taxpayer_id)
     insert_count(session, insert(WTI).from_select(["world_id", "account_id", "industry_code", "slot"], rows))
-    return session.execute(update(A).where(accounts_).values(industries_seq=seq.scalar_subquery())).rowcount
+    channel = BY_NIGHTLY if source == "clearing" else BY_INDUSTRY
+    return session.execute(update(A).where(accounts_).values(industries_seq=seq.scalar_subquery(), industries_at=at_(at),
+                                                             industries_by=text_(channel))).rowcount
 
 
-def _deliver_items(session, w, batch, commit) -> int:
+def _deliver_items(session, w, at, batch, commit) -> int:
     moved = 0
     while True:
         ids = list(session.scalars(select(CIT.c.id).where(CIT.c.world_id == w, CIT.c.delivered.is_(False))
                                    .order_by(CIT.c.id).limit(batch)))
         if not ids:
             return moved
-        sel = (select(CIT.c.world_id, CIT.c.industry_code, CIT.c.name, CIT.c.source_item_id)
+        sel = (select(CIT.c.world_id, CIT.c.industry_code, CIT.c.name, CIT.c.source_item_id, at_(at))
                .where(CIT.c.id.in_(ids),
                       ~exists().where(WI.c.world_id == w, WI.c.industry_code == CIT.c.industry_code,
                                       WI.c.name == CIT.c.name)))
-        moved += insert_count(session, insert(WI).from_select(["world_id", "industry_code", "name", "source_item_id"],
-                                                              sel))
+        moved += insert_count(session, insert(WI).from_select(
+            ["world_id", "industry_code", "name", "source_item_id", "delivered_at"], sel))
         session.execute(update(CIT).where(CIT.c.id.in_(ids)).values(delivered=True))
         end_batch(session, commit)
