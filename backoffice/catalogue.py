@@ -108,7 +108,7 @@ DOMAIN_MODULES = (
     "backoffice.sync.ops",
     "backoffice.wangpiao.operations",
     "backoffice.wangpiao.pc",
-    "backoffice.scenarios.diagnose",
+    "backoffice.diagnosis",
 )
 
 
