@@ -10,7 +10,7 @@ from ..clock import fmt
 from ..errors import invalid
 from ..failures import entry
 from ..jinsan.models import Taxpayer
-from .registry import NOTE, Finding, Rule, ordered_rules
+from .registry import HIT, NOTE, Finding, Rule, ordered_rules
 from .remedy import MISSING, render
 from .view import View
 
@@ -53,7 +53,8 @@ def diagnose(session: Session, world, taxpayer_ref: str, now: datetime | None = 
     view = View(session, world, tp, now)
     problems, notes = [], []
     for rule in ordered_rules():
-        for finding in rule.func(view) or ():
+        # within one FAQ case, what the taxpayer has hit comes before what it will hit
+        for finding in sorted(rule.func(view) or (), key=lambda f: f.status != HIT):
             (notes if finding.status == NOTE else problems).append(problem(view, rule, finding))
     first = problems[0] if problems else None
     return {"taxpayer": tp.ref, "at": fmt(now),

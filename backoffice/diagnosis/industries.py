@@ -10,7 +10,7 @@ from ..jinsan.models import Industry, Item, ItemRequest
 from ..wangpiao.models import WpItem
 from .registry import HIT, WILL, Finding, rule
 from .remedy import MISSING, channel_name
-from .view import View, args_of, retry, t
+from .view import View, args_of, t
 
 MAX_SECONDARY = 3   # FAQ 4.5: one main and three 附行业
 
@@ -116,8 +116,7 @@ def item_not_available(v: View):
         evidence = [f"网票 industries: {', '.join(v.wp_industries) or '—'}; 金三 industries: {', '.join(mine) or '—'}"]
         if tried:
             evidence.append(f"issue_invoice of {item!r} at {t(source.sim_time)}: ITEM_NOT_AVAILABLE")
-        probe = ([v.login_step(invoicer=source.actor.partition("/")[2]) if "/" in source.actor else v.login_step(),
-                  retry(source)] if tried else v.issue_step(item=item))
+        probe = v.retry_step(source) if tried else v.issue_step(item=item)
         yield Finding("ITEM_NOT_AVAILABLE", cause, HIT if tried else WILL, evidence, facts, pending=pending,
                       probe=probe)
 
@@ -131,7 +130,8 @@ def industry_blank(v: View):
     until = v.next_run("nightly_clearing")
     facts: dict = {"taxpayer": v.tp.ref, "until": until, "assign": not v.js_industries}
     if not v.js_industries:
-        home = next((h for item in wanted for h in _homes(v, item)), None)
+        items = list(wanted) + ([args_of(tried)["item"]] if tried is not None and args_of(tried).get("item") else [])
+        home = next((h for item in items for h in _homes(v, item)), None)
         facts["main"] = home.code if home else MISSING
         cause = ("no industry is assigned in 金三: the specialist assigns them (assign_industries, 行业核定); a first "
                  "assignment reaches 网票 with the nightly clearing",
@@ -147,4 +147,4 @@ def industry_blank(v: View):
         evidence, pending = ["网票: no industries"], until
     hit = tried is not None and tried.error_code == "INDUSTRY_BLANK"
     yield Finding("INDUSTRY_BLANK", cause, HIT if hit else WILL, evidence, facts, pending=pending,
-                  probe=v.issue_step(item=next(iter(wanted), None)))
+                  probe=v.retry_step(tried) if hit else v.issue_step(item=next(iter(wanted), None)))

@@ -112,6 +112,7 @@ def no_permission(v: View):
         name = None if inv.is_admin else inv.name
         actor = v.tp.ref if inv.is_admin else f"{v.tp.ref}/{inv.name}"
         tried = v.last(["issue_invoice"], lambda e: e.actor == actor)
+        hit = tried is not None and tried.error_code == "NO_PERMISSION_TO_SAVE"
         segments = ", ".join(f"{s.code} {no(s.start_no)}–{no(s.end_no)}" for s in segs) or "—"
         cache = inv.cache_amount or max(_tried_amount(v, inv) or Decimal(0), Decimal(proposal("cache_amount")))
         yield Finding("NO_PERMISSION_TO_SAVE", (
@@ -120,13 +121,13 @@ def no_permission(v: View):
             f"(allocate_amounts)",
             f"开票员“{inv.name}”未被分配足够权限开具发票：{'、'.join(m[1] for m in missing)}。请系统管理员“分配发票号段”"
             f"并“分配月冲红和缓存金额”"),
-            HIT if tried is not None and tried.error_code == "NO_PERMISSION_TO_SAVE" else WILL,
+            HIT if hit else WILL,
             [f"{inv.name}: segments {segments}; red {inv.red_amount if inv.red_amount is not None else '—'}, "
              f"cache {inv.cache_amount if inv.cache_amount is not None else '—'}"],
             {"login": v.login(), "invoicer": inv.name, "segment": needs_segment, "amounts": no_amounts,
              **_free_segment(v, inv), "red_amount": inv.red_amount if inv.red_amount is not None
              else _unallocated_red(v, inv), "cache_amount": cache},
-            probe=v.issue_step(invoicer=name))
+            probe=v.retry_step(tried) if hit else v.issue_step(invoicer=name))
 
 
 @rule("cache_exceeded")
@@ -146,4 +147,4 @@ def cache_exceeded(v: View):
         f"{inv.name} 于 {when} 开具 {amount} 的发票，超过其缓存金额 {inv.cache_amount}：请系统管理员“分配月冲红和缓存金额”"),
         HIT, [f"{inv.name}: cache {inv.cache_amount}"],
         {"login": v.login(), "invoicer": inv.name, "red_amount": inv.red_amount or Decimal(0), "cache_amount": amount},
-        probe=[v.login_step(invoicer=name) if name else v.login_step(), retry(e)])
+        probe=v.retry_step(e))

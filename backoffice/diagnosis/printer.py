@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..wangpiao import queries as wq
 from .registry import NOTE, Finding, rule
-from .view import View, args_of, t
+from .view import View, args_of, retry, t
 
 
 def _offset(value, margin: int) -> int:
@@ -21,6 +21,8 @@ def printer(v: View):
     types = {it.type_code for it in wq.wangpiao_types(v.s, v.w)}
     kind, right, down = args.get("invoice_type"), args.get("right"), args.get("down")
     when = t(e.sim_time)
+    fixed = {"invoice_type": kind if kind in types else min(types), "right": _offset(right, margin),
+             "down": _offset(down, margin)}
     yield Finding("INVALID_INPUT", (
         f"the printer setting at {when} (type {kind}, right {right}, down {down}) was refused on {e.error_field} and "
         f"changed nothing: offsets are whole millimetres from -{margin} to {margin} (the print keeps a {margin} mm "
@@ -28,6 +30,5 @@ def printer(v: View):
         f"{when} 的打印机设置（发票类型 {kind}，右平移 {right}，下平移 {down}）未被接受（{e.error_field}），原设置不变："
         f"平移为整毫米，范围 -{margin} 至 {margin}（打印内容须在纸张上保留 {margin} 毫米边距），发票类型须为网票发票类型"),
         NOTE, [f"set_printer at {when}: INVALID_INPUT ({e.error_field})"],
-        {"invoice_type": kind if kind in types else min(types), "right": _offset(right, margin),
-         "down": _offset(down, margin)},
-        probe=[v.login_step(), {"actor": e.actor, "op": "set_printer", "args": args}])
+        fixed, probe=[v.login_step(), retry(e)],
+        check=[v.login_step(), {"actor": e.actor, "op": "set_printer", "args": fixed}])

@@ -63,7 +63,6 @@ def red_insufficient(v: View):
                  f"{t(until)}; then the 系统管理员 re-allocates (allocate_amounts)",
                  head[1] + f"；金三已将冲红限额设为 {jinsan_limit}，预计 {t(until)} 随增量同步到达网票，之后系统管理员重新"
                  f"“分配月冲红和缓存金额”")
-    actor_login = v.login_step(invoicer=name) if name else v.login_step()
     yield Finding("RED_AMOUNT_INSUFFICIENT", cause, HIT,
                   [f"网票 冲红限额 {limit}, used this month {tp_used}"] +
                   [f"{i.name}: red {i.red_amount if i.red_amount is not None else '—'}, used "
@@ -73,7 +72,7 @@ def red_insufficient(v: View):
                    "login": v.login(), "invoicer": inv.name, "red_amount": need_allocation,
                    "cache_amount": inv.cache_amount if inv.cache_amount is not None
                    else Decimal(proposal("cache_amount"))},
-                  pending=until if waiting else None, probe=[actor_login, retry(e)])
+                  pending=until if waiting else None, probe=v.retry_step(e))
 
 
 @rule("red_limit_zero")

@@ -257,6 +257,11 @@ class View:
         login = self.login_step(invoicer=invoicer if actor != self.tp.ref else None)
         return [login, {"actor": actor, "op": "issue_invoice", "args": {"code": code, "item": item, "amount": amount}}]
 
+    def retry_step(self, e: AuditEntry) -> list[dict]:
+        """A refused 网票 operation again, after its actor logs in as the ordinary path does."""
+        invoicer = e.actor.partition("/")[2] or None
+        return [self.login_step(invoicer=invoicer) if invoicer else self.login_step(), retry(e)]
+
     # --- time -------------------------------------------------------------------------------
 
     def next_run(self, job: str, ready: datetime | None = None) -> datetime:

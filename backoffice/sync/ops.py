@@ -2,8 +2,9 @@
 
 营改增 and dual flags (FAQ 5.1, 5.2) are written to both sides in the same transaction; a CA
 cancellation (FAQ 6.2) is done by ops 30–60 minutes after the request (a due work item); a
-remade U-Key (FAQ 6.1, ops standing in for the device vendor) works at once. These operations read
-金三 and write 网票, so they belong to the sync layer: 金三 itself never imports 网票.
+remade U-Key (FAQ 6.1, ops standing in for the device vendor) works at once; blank 地税 invoices
+sold by the 地税 office (FAQ 5.3, the 地税专管员 standing in for it) count in 网票 at once. These
+operations read 金三 and write 网票, so they belong to the sync layer: 金三 never imports 网票.
 
 Flags set before the 网票 account exists reach it with the account (the sync reads 金三's flags
 when it creates the account), so nothing is lost either way.
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from pydantic import StrictBool
+from pydantic import Field, StrictBool, StrictInt
 from sqlalchemy import select
 
 from ..catalogue import Args, Text, operation
@@ -119,3 +120,21 @@ def remake_ukey(ctx, args: TaxpayerArgs) -> dict:
     if machine is not None:
         machine.ca_cache_stuck = False
     return {"taxpayer": tp.ref, "was_stuck": was_stuck}
+
+
+class BlankInvoicesArgs(Args):
+    taxpayer: Text
+    count: StrictInt = Field(ge=1, le=1000)
+
+
+@operation("sell_ds_blank_invoices", zh="发售空白地税发票", en="Sell blank 地税 invoices", args=BlankInvoicesArgs)
+def sell_ds_blank_invoices(ctx, args: BlankInvoicesArgs) -> dict:
+    """The 地税 tax office sells blank 地税 invoices, which a 冲红 of an old 地税 invoice consumes
+    (FAQ 5.3 注意). The 地税专管员 stands for that office; 网票 counts them at once."""
+    tp = taxpayer_for(ctx, args.taxpayer)
+    account = wp_account(ctx.session, ctx.world.id, tp)
+    if account is None:
+        raise invalid("taxpayer", f"{tp.ref} has no 网票 account yet", f"{tp.ref} 尚无网票帐号")
+    ctx.seq()
+    account.ds_blank_invoices += args.count
+    return {"taxpayer": tp.ref, "sold": args.count, "ds_blank_invoices": account.ds_blank_invoices}
