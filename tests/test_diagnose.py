@@ -63,7 +63,11 @@ def test_not_enabled_then_waiting_for_the_nightly_account(db, make_world, op):
     out = diagnose(db, w)
     assert (out["faq"], out["code"]) == ("3.1", "INVOICER_NOT_FOUND")
     assert "open_wangpiao" in out["cause"]
-    assert out["steps"] == entry("INVOICER_NOT_FOUND")["steps_zh"]
+    # the FAQ's step 1, the wait the simulator adds (and says why), the FAQ's step 2
+    faq = entry("INVOICER_NOT_FOUND")["steps_zh"]
+    assert out["steps"][0] == faq[0] and out["steps"][2] == faq[1]
+    assert out["remedy"][1]["added"] and out["steps"][1].startswith("等待每天凌晨的清分库同步送达（预计 2016-05-04 02:00）")
+    assert [a.get("op", "advance") for s in out["remedy"] for a in s["do"]] == ["open_wangpiao", "advance", "login"]
     assert [p["faq"] for p in out["problems"]] == ["3.1", "3.2"]   # and nothing is sold yet
     op(w, "h_spec", "open_wangpiao", taxpayer="acme")
     first = diagnose(db, w)["problems"][0]
@@ -101,7 +105,10 @@ def test_problems_come_in_faq_order(db, make_world, op):
     # no purchase (3.2), two client versions (3.3), no industries (4.6)
     assert [(p["faq"], p["code"]) for p in out["problems"]] == [
         ("3.2", "NO_PURCHASE_INFO"), ("3.3", "NETWORK_CONGESTION"), ("4.6", "INDUSTRY_BLANK")]
-    assert out["faq"] == "3.2" and out["steps"] == entry("NO_PURCHASE_INFO")["steps_zh"]
+    faq = entry("NO_PURCHASE_INFO")["steps_zh"]
+    assert out["faq"] == "3.2" and out["steps"] == [faq[0], faq[1], faq[3]]   # sell, wait 20 minutes, the advice
+    assert out["remedy"][0]["do"][0]["args"] == {"taxpayer": "acme", "code": "150001320230", "start": "00000001",
+                                                 "end": "00000100"}
     assert out["problems"][1]["steps_en"] == entry("NETWORK_CONGESTION")["steps_en"]
 
 
@@ -112,7 +119,7 @@ def test_a_ygz_flag_set_for_a_dishui_user(db, make_world, op):
     assert attempt(db, w, "acme", "login", account=ACCOUNT, password=PASSWORD) == "NO_PURCHASE_INFO"
     out = diagnose(db, w)
     assert (out["faq"], out["code"]) == ("5.1", "DS_INVOICING_DISABLED")
-    assert "accepted the upgrade" in out["cause"]
+    assert "upgrade was accepted" in out["cause"] and out["problems"][0]["status"] == "will"
     op(w, "h_ops", "set_ygz_flag", taxpayer="acme", value=False)
     assert diagnose(db, w)["faq"] is None
 
