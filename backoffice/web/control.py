@@ -25,7 +25,7 @@ from .common import guard_world, init_filters, plain_value
 from .db import get_session
 from .forms import error_view, op_label
 from .menus import job_label
-from .pipeline_view import pipeline_picture
+from .pipeline_view import english, pipeline_picture
 
 bp = Blueprint("control", __name__)
 bp.before_request(guard_world)
@@ -281,7 +281,7 @@ def taxpayer(world_id: int, ref: str):
                               .order_by(AuditEntry.sim_time.desc(), AuditEntry.id.desc()).limit(100)))
     return render_template("control/taxpayer.html", world=g.world, tp=tp, picture=picture, result=result,
                            error=error, entries=entries, steps=CLOCK_STEPS, plain=plain_value,
-                           diagnose_available="diagnose" in catalogue.REGISTRY)
+                           diagnose_available="diagnose" in catalogue.REGISTRY, lang_en=english())
 
 
 # --- timeline and audit -----------------------------------------------------------------------
