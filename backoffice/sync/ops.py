@@ -129,7 +129,7 @@ class BlankInvoicesArgs(Args):
 
 @operation("sell_ds_blank_invoices", zh="发售空白地税发票", en="Sell blank 地税 invoices", args=BlankInvoicesArgs)
 def sell_ds_blank_invoices(ctx, args: BlankInvoicesArgs) -> dict:
-    """The 地税 tax office sells blank 地税 invoices, which a 冲红 of an old 地税 invoice consumes
+    """Blank 地税 invoices sold by the 地税 tax office: a 冲红 of an old 地税 invoice consumes one
     (FAQ 5.3 注意). The 地税专管员 stands for that office; 网票 counts them at once."""
     tp = taxpayer_for(ctx, args.taxpayer)
     account = wp_account(ctx.session, ctx.world.id, tp)
