@@ -326,3 +326,15 @@ def test_no_step_text_lives_in_python_and_no_diagnosis_module_is_long():
         assert not [t for t in texts if t in source], path
     for path in (root / "diagnosis").glob("*.py"):
         assert len(path.read_text(encoding="utf-8").splitlines()) <= 400, path
+
+
+def test_a_proposed_sale_is_the_first_free_block_of_the_offices_stock(db, make_world, op):
+    from diagnosis_support import taxpayer as numbered
+    w = make_world(spec(taxpayer(enabled=True), numbered("other", 2)))
+    for code in ("150001320230", "150001320410", "150001323040"):
+        op(w, "h_spec", "sell_invoices", taxpayer="other", code=code, start="00000001", end="00000050")
+        op(w, "h_spec", "sell_invoices", taxpayer="other", code=code, start="00000060", end="00000200")
+    sale = diagnose(db, w)["remedy"][0]["do"][0]
+    # 51–59 is too small for 100 numbers: the first free block starts after the second sale
+    assert (sale["op"], sale["args"]["code"], sale["args"]["start"], sale["args"]["end"]) == (
+        "sell_invoices", "150001320230", "00000201", "00000300")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Integer, and_, exists, func, literal, select, union
+from sqlalchemy.orm import aliased
 
 from ..jinsan.models import Officer, Sale, Stock, Taxpayer
 from ..clock import local
@@ -29,21 +30,22 @@ def _before(sale: Sale, tp: Taxpayer) -> Bi:
 
 
 def free_range(v: View, size: int) -> tuple[str, int, int] | None:
-    """The first ``size`` numbers of a valid 网票 code in the specialist's office stock held by nobody."""
+    """The first ``size`` numbers of a valid 网票 code in the specialist's office stock held by nobody:
+    one query per stock block, whatever the number of sales (a block's start, or just after a sale)."""
     office = v.s.scalar(select(Officer.office_id).where(Officer.world_id == v.w, Officer.id == v.tp.specialist_id))
     for code in sorted(v.wp_codes):
         blocks = v.s.execute(select(Stock.start_no, Stock.end_no).where(
             Stock.world_id == v.w, Stock.office_id == office, Stock.code == code).order_by(Stock.start_no)).all()
         for lo, hi in blocks:
-            cursor = lo
-            for s_lo, s_hi in v.s.execute(select(Sale.start_no, Sale.end_no).where(
-                    Sale.world_id == v.w, Sale.code == code, Sale.status == "active", Sale.end_no >= lo,
-                    Sale.start_no <= hi).order_by(Sale.start_no)):
-                if s_lo - cursor >= size:
-                    break
-                cursor = max(cursor, s_hi + 1)
-            if hi - cursor + 1 >= size:
-                return code, cursor, cursor + size - 1
+            held = and_(Sale.world_id == v.w, Sale.code == code, Sale.status == "active")
+            starts = union(select(literal(lo, Integer).label("n")),
+                           select((Sale.end_no + 1).label("n")).where(held, Sale.end_no >= lo, Sale.end_no < hi)).subquery()
+            other = aliased(Sale)
+            clash = exists().where(other.world_id == v.w, other.code == code, other.status == "active",
+                                   other.start_no <= starts.c.n + size - 1, other.end_no >= starts.c.n)
+            first = v.s.scalar(select(func.min(starts.c.n)).where(starts.c.n + size - 1 <= hi, ~clash))
+            if first is not None:
+                return code, first, first + size - 1
     return None
 
 
