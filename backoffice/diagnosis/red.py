@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from ..wangpiao.models import WpInvoice
 from .registry import HIT, NOTE, Finding, rule
 from .remedy import channel_name, proposal
-from .view import View, args_of, retry, t
+from .view import View, args_of, t
 
 RED_LIMIT_MENU = "系统管理 → 网络发票管理 → 网络发票功能核定 → 发票核定信息 → 冲红限额"
 

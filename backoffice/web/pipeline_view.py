@@ -12,7 +12,7 @@ Without the sync pipeline module (a partial build) a plain read of each side's r
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from flask_babel import get_locale, gettext as _, lazy_gettext as _l
 from sqlalchemy import select
