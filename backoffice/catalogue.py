@@ -105,9 +105,10 @@ REGISTRY: dict[str, Operation] = {}
 DOMAIN_MODULES = (
     "backoffice.jinsan.operations",
     "backoffice.sync.operations",
+    "backoffice.sync.ops",
     "backoffice.wangpiao.operations",
     "backoffice.wangpiao.pc",
-    "backoffice.scenarios.diagnose",
+    "backoffice.diagnosis",
 )
 
 

@@ -9,11 +9,12 @@ from babel.messages.mofile import read_mo
 
 import backoffice
 from backoffice import catalogue
-from backoffice.translations.en_strings import EN
+from backoffice.translations.make_catalog import english_strings
 from web_support import post, text, web_for
 
 CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
 # FAQ terms the English labels keep beside their translation, so trainees can match the FAQ.
+EN = english_strings()   # en_strings.py and every area's en_*.py, merged
 KEPT_TERMS = ("营改增", "金税通", "同步信息")
 # The catalogue's own English labels are its business (they may keep a Chinese term).
 CATALOGUE_EN = tuple(sorted((op.label_en for op in catalogue.load_all().values()), key=len, reverse=True))

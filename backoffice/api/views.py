@@ -16,6 +16,7 @@ from werkzeug.exceptions import HTTPException
 from .. import catalogue
 from ..audit.models import AuditEntry
 from ..clock import parse_time
+from ..diagnosis import diagnose
 from ..dispatch import advance_clock, execute
 from ..errors import OperationError
 from ..sync.models import JobRun
@@ -276,6 +277,8 @@ def taxpayer(world_id: int, ref: str):
     pipeline = optional_module("backoffice.sync.pipeline")
     if pipeline is not None:
         out["pipeline"] = serialize.to_json(pipeline.pipeline(db, world, ref))
+    # a read: the diagnosis is computed, not done as the audited ``diagnose`` operation
+    out["diagnosis"] = serialize.to_json(diagnose(db, world, ref))
     return jsonify(out)
 
 

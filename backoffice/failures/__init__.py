@@ -1,4 +1,8 @@
-"""The failure catalogue (seed_data/failures.yaml): every code's messages, FAQ section and remedy."""
+"""The failure catalogue (seed_data/failures.yaml): every code's messages, FAQ section and remedy.
+
+The file's ``diagnosis`` section is not a code: it holds the diagnoser's rules (their order and
+the steps of each remedy), read by :func:`diagnosis_config`.
+"""
 from __future__ import annotations
 
 from functools import lru_cache
@@ -9,6 +13,7 @@ import yaml
 from ..config import default_seed_path
 
 REQUIRED_KEYS = ("faq", "message_zh", "message_en", "causes_zh", "causes_en", "steps_zh", "steps_en")
+DIAGNOSIS = "diagnosis"   # the section that is not a failure code
 
 
 class _SafeDict(dict):
@@ -17,14 +22,25 @@ class _SafeDict(dict):
 
 
 @lru_cache(maxsize=4)
+def _load(path: str | None = None) -> dict:
+    file = Path(path) if path else default_seed_path() / "failures.yaml"
+    return yaml.safe_load(file.read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=4)
 def load_catalogue(path: str | None = None) -> dict[str, dict]:
     file = Path(path) if path else default_seed_path() / "failures.yaml"
-    data = yaml.safe_load(file.read_text(encoding="utf-8"))
+    data = {code: e for code, e in _load(path).items() if code != DIAGNOSIS}
     for code, entry in data.items():
         missing = [k for k in REQUIRED_KEYS if k not in entry]
         if missing:
             raise ValueError(f"{file}: failure {code} lacks {', '.join(missing)}")
     return data
+
+
+def diagnosis_config(path: str | None = None) -> dict:
+    """The diagnoser's rules, texts and proposals (validated by backoffice.diagnosis.remedy)."""
+    return _load(path).get(DIAGNOSIS) or {"rules": {}, "texts": {}}
 
 
 def entry(code: str) -> dict:

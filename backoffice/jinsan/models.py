@@ -67,6 +67,8 @@ class Taxpayer(WorldScoped, Base):
     enabled_seq: Mapped[int | None] = mapped_column(BigInteger)
     red_limit: Mapped[Decimal | None] = mapped_column(Money)
     industries_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    # When the current assignment was made (null: before step 0, from the world's spec).
+    industries_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ca_cancel_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ca_cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -2,24 +2,21 @@
 
 Roles come from seed_data/roles.yaml and are checked by dispatch before the input; here a
 specialist is further held to the taxpayers assigned to it. Operations flush, never commit.
-Changes 网票 must learn of go to the Change outbox, which the sync channels deliver; only the
-ops channel (营改增/dual flags, U-Key) acts on 网票 at once.
+Changes 网票 must learn of go to the Change outbox, which the sync channels deliver; the ops
+channel (营改增/dual flags, CA, U-Key), which acts on 网票 at once, is a channel too and lives in
+``backoffice.sync.ops``: 金三 never imports 网票.
 """
 from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
 
-from pydantic import StrictBool
 from sqlalchemy import delete, select
 
 from ..catalogue import Amount, Args, RangeArgs, Text, operation
-from ..clock import fmt, register_work
+from ..clock import fmt
 from ..errors import OperationError, invalid
 from ..seed import sync_config
-from ..sync.models import WorkItem
-from ..wangpiao.models import PcMachine, WpAccount
-from . import upload  # noqa: F401  (registers the upload receiver whenever the catalogue loads)
 from .models import Change, Item, ItemRequest, Return, Sale, Taxpayer, TaxpayerIndustry
 from .queries import (held_sales, industries_holding, industry_by_key, is_wangpiao_code, overlapping_sales,
                       stock_block, taxpayer_by_ref, used_numbers)
@@ -63,11 +60,6 @@ class RejectItemArgs(Args):
     reason: Text
 
 
-class FlagArgs(Args):
-    taxpayer: Text
-    value: StrictBool
-
-
 # --- shared rules --------------------------------------------------------------------------------
 
 def _no(n: int) -> str:
@@ -87,9 +79,7 @@ def _taxpayer(ctx, ref: str) -> Taxpayer:
     return tp
 
 
-def _wp_account(ctx, tp: Taxpayer) -> WpAccount | None:
-    return ctx.session.execute(select(WpAccount).where(WpAccount.world_id == ctx.world.id,
-                                                       WpAccount.source_taxpayer_id == tp.id)).scalar_one_or_none()
+taxpayer_for = _taxpayer   # the same role-checked lookup, for the channels' officer operations (sync/)
 
 
 def _change(ctx, tp: Taxpayer, kind: str, *, ready_at=None, auto: bool = True, **fields) -> Change:
@@ -236,6 +226,7 @@ def assign_industries(ctx, args: IndustriesArgs) -> dict:
     for slot, ind in enumerate(chosen):
         ctx.session.add(TaxpayerIndustry(world_id=ctx.world.id, taxpayer_id=tp.id, industry_id=ind.id, slot=slot))
     tp.industries_seq = ctx.seq()
+    tp.industries_at = ctx.now
     return {"taxpayer": tp.ref, "main": chosen[0].code, "secondary": [i.code for i in chosen[1:]]}
 
 
@@ -304,87 +295,5 @@ def reject_item(ctx, args: RejectItemArgs) -> dict:
     return {"item": args.item, "requests": [r.id for r in reqs], "reason": args.reason}
 
 
-# --- 网票 ops: flags, CA, U-Key ------------------------------------------------------------------
-
-def _set_flag(ctx, args: FlagArgs, name: str) -> dict:
-    tp = _taxpayer(ctx, args.taxpayer)
-    ctx.seq()
-    setattr(tp, name, args.value)
-    account = _wp_account(ctx, tp)
-    if account is not None:   # the ops channel writes 网票 at once (SPEC.md §5)
-        setattr(account, name, args.value)
-    return {"taxpayer": tp.ref, name: args.value, "wangpiao_updated": account is not None}
-
-
-@operation("set_ygz_flag", zh="营改增标识", en="Set 营改增 flag", args=FlagArgs)
-def set_ygz_flag(ctx, args: FlagArgs) -> dict:
-    """Ops change the 营改增 flag, e.g. for a 地税 user who upgraded by mistake (FAQ 5.1)."""
-    return _set_flag(ctx, args, "ygz")
-
-
-@operation("set_dual_flag", zh="国地税同时开票标识", en="Set dual (国税 + 地税) flag", args=FlagArgs)
-def set_dual_flag(ctx, args: FlagArgs) -> dict:
-    """Ops let a 营改增 taxpayer keep issuing 地税 invoices too (FAQ 5.2)."""
-    return _set_flag(ctx, args, "dual")
-
-
-@operation("cancel_ca", zh="取消CA", en="Cancel CA", args=TaxpayerArgs)
-def cancel_ca(ctx, args: TaxpayerArgs) -> dict:
-    """Ops cancel a PC CA user's CA 30–60 minutes after the request (FAQ 6.2); device CA cannot be.
-
-    Asking again while a request is pending changes nothing and reports the time already set. A
-    网票 account the sync creates after the cancellation is created without CA (it reads 金三).
-    """
-    tp = _taxpayer(ctx, args.taxpayer)
-    if tp.ca == "device":
-        raise OperationError("CA_CANNOT_CANCEL", field="taxpayer")
-    if tp.ca != "pc":
-        raise invalid("taxpayer", f"{tp.ref} is not a CA user", f"{tp.ref} 不是 CA 用户")
-    if tp.ca_cancelled_at is not None:
-        raise invalid("taxpayer", f"{tp.ref}'s CA was already cancelled at {fmt(tp.ca_cancelled_at)}",
-                      f"{tp.ref} 的 CA 已于 {fmt(tp.ca_cancelled_at)} 取消")
-    if not tp.wangpiao_enabled:   # FAQ 6.2 step 1: check with the specialist that 网票 is enabled
-        raise invalid("taxpayer", f"网票 is not enabled for {tp.ref}: ask its specialist to enable it first",
-                      f"{tp.ref} 未开通网票功能：请先与国税专管员核实开通")
-    pending = ctx.session.execute(select(WorkItem).where(
-        WorkItem.world_id == ctx.world.id, WorkItem.kind == "ca_cancel", WorkItem.taxpayer_ref == tp.ref,
-        WorkItem.done_at.is_(None)).order_by(WorkItem.id).limit(1)).scalar_one_or_none()
-    if pending is not None:
-        return {"taxpayer": tp.ref, "requested_at": fmt(tp.ca_cancel_requested_at), "due_at": fmt(pending.due_at),
-                "already_requested": True}
-    delays = _delays()
-    minutes = ctx.rng().randint(delays["ca_cancel_min_minutes"], delays["ca_cancel_max_minutes"])
-    tp.ca_cancel_requested_at = ctx.now
-    item = WorkItem(world_id=ctx.world.id, kind="ca_cancel", due_at=ctx.now + timedelta(minutes=minutes),
-                    payload={}, created_at=ctx.now, taxpayer_ref=tp.ref)
-    ctx.session.add(item)
-    return {"taxpayer": tp.ref, "requested_at": fmt(ctx.now), "due_at": fmt(item.due_at), "already_requested": False}
-
-
-def _finish_ca_cancel(session, world, item: WorkItem, at) -> None:
-    tp = taxpayer_by_ref(session, world.id, item.taxpayer_ref)
-    if tp is None:
-        return
-    tp.ca_cancelled_at = at
-    account = session.execute(select(WpAccount).where(WpAccount.world_id == world.id,
-                                                      WpAccount.source_taxpayer_id == tp.id)).scalar_one_or_none()
-    if account is not None:
-        account.ca_cancelled = True
-
-
-register_work("ca_cancel", _finish_ca_cancel)
-
-
-@operation("remake_ukey", zh="重新制作U-Key", en="Remake U-Key", args=TaxpayerArgs)
-def remake_ukey(ctx, args: TaxpayerArgs) -> dict:
-    """Standing in for the device vendor (FAQ 6.1): CA cache that never uploaded works again at once."""
-    tp = _taxpayer(ctx, args.taxpayer)
-    if tp.ca == "none":
-        raise invalid("taxpayer", f"{tp.ref} is not a CA user", f"{tp.ref} 不是 CA 用户")
-    ctx.seq()
-    machine = ctx.session.execute(select(PcMachine).where(PcMachine.world_id == ctx.world.id,
-                                                          PcMachine.taxpayer_ref == tp.ref)).scalar_one_or_none()
-    was_stuck = bool(machine and machine.ca_cache_stuck)
-    if machine is not None:
-        machine.ca_cache_stuck = False
-    return {"taxpayer": tp.ref, "was_stuck": was_stuck}
+# The ops channel (营改增 and dual flags, CA cancellation, U-Key) writes 网票 at once: it lives in
+# backoffice/sync/ops.py, so that 金三 never imports 网票.

@@ -1,6 +1,8 @@
 """金三's end of the upload channel: 网票 reports each issued, voided or red-reversed invoice at once.
 
-The numbers recorded here are what ``return_invoices`` refuses to take back (RANGE_IN_USE).
+The numbers recorded here are what ``return_invoices`` refuses to take back (RANGE_IN_USE). The
+channel itself (connecting this receiver to 网票's reports) is ``backoffice.sync.upload``: 金三
+never imports 网票.
 """
 from __future__ import annotations
 
@@ -9,7 +11,6 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from ..wangpiao.upload import register_receiver
 from .models import UsedInvoice
 
 
@@ -17,6 +18,3 @@ def receive(session: Session, *, world_id: int, source_taxpayer_id: int, code: s
             amount: Decimal, at: datetime) -> None:
     session.add(UsedInvoice(world_id=world_id, taxpayer_id=source_taxpayer_id, code=code, number=int(number),
                             event=event, amount=amount, received_at=at))
-
-
-register_receiver(receive)

@@ -162,16 +162,25 @@ def register(main: click.Group) -> None:
             s.close()
         if not res["problems"]:
             click.echo(f"{taxpayer}: no problem found at {res['at']}")
-            return
-        for i, p in enumerate(res["problems"], 1):
-            click.echo(f"{i}. FAQ {p['faq']}  {p['code']}  {p['message_zh'] if lang == 'zh' else p['message_en']}")
+        notes = res.get("notes", [])
+        for i, p in enumerate(res["problems"] + notes, 1):
+            if i == len(res["problems"]) + 1:
+                click.echo("notes (nothing in the taxpayer's ordinary work is affected):")
+            click.echo(f"{i}. FAQ {p['faq']}  {p['code']}  [{p.get('status', '')}]  "
+                       f"{p['message_zh'] if lang == 'zh' else p['message_en']}")
             click.echo(f"   原因: {p['cause_zh']}" if lang == "zh" else f"   cause: {p['cause']}")
             for ev in p["evidence"]:
                 click.echo(f"   · {ev}")
             if p["pending"]:
                 click.echo(f"   pending until {p['pending']}")
+            steps = p.get("remedy") or []
             for n, step in enumerate(p["steps"] if lang == "zh" else p["steps_en"], 1):
                 click.echo(f"   {n}) {step}")
+                for action in (steps[n - 1]["do"] if n <= len(steps) else []):
+                    if "advance" in action:
+                        click.echo(f"      → advance {action['advance']}")
+                    else:
+                        click.echo(f"      → {action['actor'] or action['role']}: {action['op']} {action['args'] or ''}")
 
 
 def _default_officer(session, world_id: int, ref: str) -> str:

@@ -19,7 +19,7 @@ from .tables import A, ADMIN_NAME, CI, CT, INV, T, WTI, at_, insert_rows, passwo
 ACCOUNT_COLUMNS = ["world_id", "source_taxpayer_id", "ref", "name", "tax_id", "registration_no", "taxpayer_code",
                    "former_ds_wangpiao", "keeps_ds_login", "ds_account", "password_state", "password_hash", "ca",
                    "ca_cancelled", "ygz", "dual", "red_limit", "ds_blank_invoices", "created_at", "created_by",
-                   "industries_seq"]
+                   "industries_seq", "industries_at", "industries_by"]
 
 
 def _no_account(world_id: int, taxpayer_id_col, after: int, upto: int):
@@ -33,13 +33,15 @@ def from_clearing(session: Session, world_id: int, after: int, upto: int, at: da
     """Accounts for the cleared taxpayers with ids in (after, upto] from their 清分库 rows (industries
     included); CA/营改增/dual flags and the red limit from 金三."""
     src = CT
-    industries_seq = case((src.c.industries_seq > 0, src.c.industries_seq), else_=null())
+    with_industries = src.c.industries_seq > 0
+    industries_seq = case((with_industries, src.c.industries_seq), else_=null())
     sel = (select(src.c.world_id, src.c.source_taxpayer_id, src.c.ref, src.c.name, src.c.tax_id,
                   src.c.registration_no, src.c.taxpayer_code, src.c.former_ds_wangpiao, src.c.keeps_ds_login,
                   src.c.ds_account, password_state(src.c.former_ds_wangpiao, src.c.keeps_ds_login),
                   _ds_hash(src.c.former_ds_wangpiao, src.c.keeps_ds_login, src.c.ds_password_hash),
                   T.c.ca, T.c.ca_cancelled_at.is_not(None), T.c.ygz, T.c.dual, T.c.red_limit, 0, at_(at), text_(by),
-                  industries_seq)
+                  industries_seq, case((with_industries, at_(at)), else_=null()),
+                  case((with_industries, text_(by)), else_=null()))
            .select_from(src.join(T, and_(T.c.world_id == src.c.world_id, T.c.id == src.c.source_taxpayer_id)))
            .where(src.c.world_id == world_id, src.c.source_taxpayer_id > after, src.c.source_taxpayer_id <= upto,
                   _no_account(world_id, src.c.source_taxpayer_id, after, upto)))
@@ -58,7 +60,7 @@ def from_jinsan(session: Session, world_id: int, after: int, upto: int, at: date
                   password_state(T.c.former_ds_wangpiao, T.c.keeps_ds_login),
                   _ds_hash(T.c.former_ds_wangpiao, T.c.keeps_ds_login, T.c.ds_password_hash),
                   T.c.ca, T.c.ca_cancelled_at.is_not(None), T.c.ygz, T.c.dual, T.c.red_limit, 0, at_(at), text_(by),
-                  null())
+                  null(), null(), null())
            .where(T.c.world_id == world_id, T.c.id > after, T.c.id <= upto, where,
                   _no_account(world_id, T.c.id, after, upto)))
     first = reserve(session, world_id, A, 0)

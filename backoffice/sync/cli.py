@@ -28,9 +28,11 @@ def register(main: click.Group) -> None:
     @click.argument("world_id", type=int)
     @click.argument("taxpayer")
     @click.option("--json", "as_json", is_flag=True, help="print the whole view as JSON")
+    @click.option("--lang", type=click.Choice(["en", "zh"]), default="en", help="language of the deliveries")
     @with_appcontext
-    def pipeline_command(world_id, taxpayer, as_json):
-        """What 金三, the 清分库 and 网票 hold for TAXPAYER, and what is on its way, and when."""
+    def pipeline_command(world_id, taxpayer, as_json, lang):
+        """What 金三, the 清分库 and 网票 hold for TAXPAYER, what is on its way, and every delivery of
+        every channel with its made / due / delivered times."""
         from ..worlds.service import get_world
         from .pipeline import pipeline
         s = db_session()
@@ -41,7 +43,7 @@ def register(main: click.Group) -> None:
         if as_json:
             echo_json(view)
             return
-        _print_pipeline(view)
+        _print_pipeline(view, lang)
 
     @main.command("jobs")
     @click.argument("world_id", type=int)
@@ -51,7 +53,7 @@ def register(main: click.Group) -> None:
         """The sync job runs of WORLD_ID that moved something, newest first, and what fires next."""
         from ..clock import fmt, next_events
         from ..worlds.service import get_world
-        from .pipeline import job_runs
+        from .pipeline import job_runs, manual_pushes, work_items
         s = db_session()
         try:
             w = get_world(s, world_id)
@@ -65,9 +67,22 @@ def register(main: click.Group) -> None:
             click.echo("  no job run has moved anything yet")
         for r in runs:
             click.echo(f"  {r['scheduled_for']}  {r['job']:<22} {r['items']:>7} item(s)")
+        work = work_items(s, w, limit)
+        if work:
+            click.echo("due work (ops):")
+        for item in work:
+            state = f"done {item['done_at']}" if item["done_at"] else "waiting"
+            click.echo(f"  {item['due_at']}  {item['kind']:<22} {item['taxpayer'] or '-':<12} requested "
+                       f"{item['created_at']}, {state}")
+        pushes = manual_pushes(s, w, limit)
+        if pushes:
+            click.echo("同步信息 (sync_info, manual):")
+        for p in pushes:
+            click.echo(f"  {p['at']}  {p['taxpayer']:<12} by {p['actor']}: {p['delivered']} delivered, "
+                       f"{p['waiting']} waiting")
 
 
-def _print_pipeline(view: dict) -> None:
+def _print_pipeline(view: dict, lang: str = "en") -> None:
     js, cl, wp = view["jinsan"], view["clearing"], view["wangpiao"]
     click.echo(f"{view['taxpayer']} at {view['now']}")
     click.echo(f"金三:   enabled {js['enabled']}" + (f" at {js['enabled_at']}" if js["enabled_at"] else "")
@@ -91,3 +106,17 @@ def _print_pipeline(view: dict) -> None:
         click.echo("pending: nothing")
     for item in view["pending"]:
         click.echo(f"pending: {item['what']} — {item['channel'] or '-'} — {item['arrives']}")
+    deliveries = view.get("deliveries", [])
+    if deliveries:
+        click.echo("channels (made → due → delivered):")
+    for d in deliveries:
+        what = d["what_zh"] if lang == "zh" else d["what"]
+        note = d["note_zh"] if lang == "zh" else d["note"]
+        times = " → ".join(_hm(d[k]) for k in ("made", "due", "delivered"))
+        click.echo(f"  {d['status']:<9} {d['channel'] or '-':<20} {d['from']:>8} → {d['to']:<8} {times}  {what}"
+                   + (f" ({note})" if note else ""))
+
+
+def _hm(iso: str | None) -> str:
+    """"05-03 09:05" from an ISO time (the date part keeps a multi-day view readable)."""
+    return "—" if not iso else f"{iso[5:10]} {iso[11:16]}"

@@ -33,6 +33,6 @@ def run(session: Session, world, at: datetime, *, batch: int, commit: bool) -> i
     refresh_statistics(session, w, A, T, WTI)
     behind = _behind(w, world.cleared_seq)
     for last, hi in ranges(batch_bounds(session, A.c.id, behind, batch)):
-        moved += replace_industries(session, w, last, hi, behind, source="jinsan")
+        moved += replace_industries(session, w, last, hi, behind, at, source="jinsan")
         end_batch(session, commit)
     return moved

@@ -23,9 +23,10 @@ from sqlalchemy.orm import Session
 
 from . import accounts
 from .tables import (A, CI, CIT, CT, IND, INV, ITEM, T, TI, WI, WTI, at_, batch_bounds, end_batch, insert_rows,
-                     ranges, refresh_statistics)
+                     ranges, refresh_statistics, text_)
 
 BY_NIGHTLY = "nightly_clearing"
+BY_INDUSTRY = "industry_incremental"
 
 
 def _cl_industries_current():
@@ -85,8 +86,8 @@ def run(session: Session, world, at: datetime, *, batch: int, commit: bool) -> i
     moved += _clear_items(session, w, since, batch, commit)
     refresh_statistics(session, w, CT, CI, CIT, A, INV, WTI)
     moved += _create_accounts(session, w, at, batch, commit)
-    moved += _deliver_industries(session, w, batch, commit)
-    moved += _deliver_items(session, w, batch, commit)
+    moved += _deliver_industries(session, w, at, batch, commit)
+    moved += _deliver_items(session, w, at, batch, commit)
     if world.cleared_seq < upto:
         world.cleared_seq = upto
     end_batch(session, commit)
@@ -158,18 +159,19 @@ def _clearing_ahead():
                           CT.c.industries_seq > func.coalesce(A.c.industries_seq, 0))
 
 
-def _deliver_industries(session, w, batch, commit) -> int:
+def _deliver_industries(session, w, at, batch, commit) -> int:
     moved = 0
     behind = _clearing_ahead()
     for last, hi in ranges(batch_bounds(session, A.c.id, and_(A.c.world_id == w, behind), batch)):
-        moved += replace_industries(session, w, last, hi, behind, source="clearing")
+        moved += replace_industries(session, w, last, hi, behind, at, source="clearing")
         end_batch(session, commit)
     return moved
 
 
-def replace_industries(session: Session, w: int, after: int, upto: int, behind, *, source: str) -> int:
+def replace_industries(session: Session, w: int, after: int, upto: int, behind, at: datetime, *, source: str) -> int:
     """Replace the industries of the accounts with ids in (after, upto] that are ``behind``, by the
-    清分库's (nightly) or 金三's (industry incremental); returns how many accounts."""
+    清分库's (nightly) or 金三's (industry incremental), noting when and by which channel; returns
+    how many accounts."""
     accounts_ = and_(A.c.world_id == w, A.c.id > after, A.c.id <= upto, behind)
     session.execute(delete(WTI).where(WTI.c.world_id == w, WTI.c.account_id > after, WTI.c.account_id <= upto,
                                       WTI.c.account_id.in_(select(A.c.id).where(accounts_))))
@@ -187,19 +189,22 @@ def replace_industries(session: Session, w: int, after: int, upto: int, behind, 
         order = (A.c.id, TI.c.slot)
         seq = select(T.c.industries_seq).where(T.c.world_id == w, T.c.id == A.c.source_taxpayer_id)
     insert_rows(session, WTI, w, ["world_id", "account_id", "industry_code", "slot"], rows, order_by=order)
-    return session.execute(update(A).where(accounts_).values(industries_seq=seq.scalar_subquery())).rowcount
+    channel = BY_NIGHTLY if source == "clearing" else BY_INDUSTRY
+    return session.execute(update(A).where(accounts_).values(industries_seq=seq.scalar_subquery(),
+                                                             industries_at=at_(at),
+                                                             industries_by=text_(channel))).rowcount
 
 
-def _deliver_items(session, w, batch, commit) -> int:
+def _deliver_items(session, w, at, batch, commit) -> int:
     moved = 0
     waiting = and_(CIT.c.world_id == w, CIT.c.delivered.is_(False))
     for last, hi in ranges(batch_bounds(session, CIT.c.id, waiting, batch)):
         in_range = and_(waiting, CIT.c.id > last, CIT.c.id <= hi)
-        sel = (select(CIT.c.world_id, CIT.c.industry_code, CIT.c.name, CIT.c.source_item_id)
+        sel = (select(CIT.c.world_id, CIT.c.industry_code, CIT.c.name, CIT.c.source_item_id, at_(at))
                .where(in_range, ~exists().where(WI.c.world_id == w, WI.c.industry_code == CIT.c.industry_code,
                                                 WI.c.name == CIT.c.name)))
-        moved += insert_rows(session, WI, w, ["world_id", "industry_code", "name", "source_item_id"], sel,
-                             order_by=CIT.c.id)
+        moved += insert_rows(session, WI, w, ["world_id", "industry_code", "name", "source_item_id", "delivered_at"],
+                             sel, order_by=CIT.c.id)
         session.execute(update(CIT).where(in_range).values(delivered=True))
         end_batch(session, commit)
     return moved

@@ -6,7 +6,7 @@ from sqlalchemy import and_, exists, func, select, update
 from ..catalogue import Args, Text, operation
 from ..errors import OperationError
 from ..jinsan.models import Taxpayer
-from . import channels  # noqa: F401  (loading the catalogue registers the sync jobs)
+from . import channels, ops, upload  # noqa: F401  (loading the catalogue registers the jobs and channels)
 from .incremental import BY_SYNC_INFO, deliver
 from .tables import A, C
 

@@ -1,5 +1,7 @@
-"""The pipeline view: for one taxpayer, what 金三, the 清分库 and 网票 each hold, and every item still
-on its way with the channel that will carry it and the simulated time it will arrive.
+"""The pipeline view: for one taxpayer, what 金三, the 清分库 and 网票 each hold, every item still on
+its way with the channel that will carry it and the simulated time it will arrive (``pending``),
+and every delivery of every channel with its made / due / delivered times (``deliveries``, see
+:mod:`.deliveries`).
 
 Arrival times come from the same triggers the clock fires (jobs/schedules.py): an item ready at
 ``r`` rides the first occurrence at or after ``r``; one ready already rides the next occurrence
@@ -16,11 +18,13 @@ from jobs import schedules
 
 from ..clearing.models import ClIndustry, ClTaxpayer
 from ..clock import EPSILON, fmt, local
+from ..db import scoped_to_world
 from ..errors import OperationError
 from ..jinsan.models import Change, Industry, Item, ItemRequest, Return, Sale, Taxpayer, TaxpayerIndustry
 from ..wangpiao.models import WpAccount, WpItem, WpPurchase, WpTaxpayerIndustry
 from ..worlds.models import InvoiceType
-from .models import JobRun
+from .deliveries import deliveries, describe
+from .models import JobRun, WorkItem
 
 NEEDS_SYNC_INFO = "never (sale before enablement: needs 同步信息)"
 NEEDS_ENABLEMENT = "never (网票 not enabled: needs 开通网票)"
@@ -42,6 +46,13 @@ def _range(code: str, start: int, end: int) -> str:
 
 
 def pipeline(session: Session, world, taxpayer_ref: str) -> dict:
+    """What 金三, the 清分库 and 网票 hold for one taxpayer, and what is on its way (ORM queries see
+    ``world`` only)."""
+    with scoped_to_world(session, world.id):
+        return _pipeline(session, world, taxpayer_ref)
+
+
+def _pipeline(session: Session, world, taxpayer_ref: str) -> dict:
     w, now = world.id, world.clock_now
     tp = session.execute(select(Taxpayer).where(Taxpayer.world_id == w, Taxpayer.ref == taxpayer_ref)
                          ).scalar_one_or_none()
@@ -103,6 +114,7 @@ def pipeline(session: Session, world, taxpayer_ref: str) -> dict:
             "red_limit": _money(acc.red_limit) if acc else None,
         },
         "pending": _pending(session, world, tp, acc),
+        "deliveries": deliveries(session, world, tp, acc),
     }
 
 
@@ -171,15 +183,7 @@ def _pending(session: Session, world, tp: Taxpayer, acc) -> list[dict]:
 
 
 def _describe(change: Change, sale: Sale | None) -> str:
-    if change.kind == "sale" and sale is not None:
-        return f"sale {_range(sale.code, sale.start_no, sale.end_no)}"
-    if change.kind == "return" and sale is not None:
-        return f"return affecting sale {_range(sale.code, sale.start_no, sale.end_no)}"
-    if change.kind == "red_limit":
-        return f"red limit {_money(change.amount)}"
-    if change.kind == "password_reset":
-        return "password reset (初始化密码)"
-    return change.kind
+    return describe(change, sale)[0]
 
 
 def job_runs(session: Session, world, limit: int = 100) -> list[dict]:
@@ -188,3 +192,23 @@ def job_runs(session: Session, world, limit: int = 100) -> list[dict]:
     return [{"job": r.job, "scheduled_for": fmt(r.scheduled_for), "items": r.items,
              "finished_wall": r.finished_wall.isoformat(timespec="seconds") if r.finished_wall else None}
             for r in rows]
+
+
+def work_items(session: Session, world, limit: int = 50) -> list[dict]:
+    """Due work of the ops channel (CA cancellations), newest first."""
+    rows = session.scalars(select(WorkItem).where(WorkItem.world_id == world.id)
+                           .order_by(WorkItem.due_at.desc(), WorkItem.id.desc()).limit(limit))
+    return [{"kind": w.kind, "taxpayer": w.taxpayer_ref, "created_at": fmt(w.created_at), "due_at": fmt(w.due_at),
+             "done_at": fmt(w.done_at)} for w in rows]
+
+
+def manual_pushes(session: Session, world, limit: int = 50) -> list[dict]:
+    """同步信息 as officers did it (the manual channel), newest first, from the audit log."""
+    from ..audit.models import AuditEntry
+
+    rows = session.scalars(select(AuditEntry).where(AuditEntry.world_id == world.id, AuditEntry.operation == "sync_info",
+                                                    AuditEntry.error_code.is_(None))
+                           .order_by(AuditEntry.id.desc()).limit(limit))
+    return [{"at": fmt(e.sim_time), "taxpayer": e.taxpayer_ref, "actor": e.actor,
+             "delivered": (e.result or {}).get("delivered", 0), "waiting": (e.result or {}).get("waiting", 0)}
+            for e in rows]

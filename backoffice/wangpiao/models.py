@@ -41,6 +41,9 @@ class WpAccount(WorldScoped, Base):
     red_limit: Mapped[Decimal | None] = mapped_column(Money)
     # The 金三 change sequence of the industry assignment 网票 holds; null: none delivered yet.
     industries_seq: Mapped[int | None] = mapped_column(BigInteger)
+    # When, and by which channel, 网票 received the industries it holds (the pipeline view).
+    industries_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    industries_by: Mapped[str | None] = mapped_column(String(30))
     ds_blank_invoices: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_by: Mapped[str] = mapped_column(String(30))
@@ -79,6 +82,8 @@ class WpItem(WorldScoped, Base):
     industry_code: Mapped[str] = mapped_column(String(10))
     name: Mapped[str] = mapped_column(String(100))
     source_item_id: Mapped[int | None] = mapped_column(Integer)
+    # When the nightly clearing delivered an approved item (null: the catalogue of step 0).
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class WpTaxpayerIndustry(WorldScoped, Base):
@@ -253,6 +258,9 @@ class PcInstall(WorldScoped, Base):
     # Installed while an older copy's left-over files were present (FAQ 3.3).
     broken: Mapped[bool] = mapped_column(Boolean, default=False)
     installed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The edition this copy was upgraded from in place (upgrade_client): its own setup.exe may
+    # put that edition back into the folder (FAQ 5.1 step 4).
+    upgraded_from: Mapped[str | None] = mapped_column(String(12))
 
 
 class PcLeftover(WorldScoped, Base):

@@ -3,6 +3,11 @@
 Faults are state, not chance: an uninstall leaves files until a reboot, a copy installed over them is
 broken until uninstalled, a second copy or an old version congests the login (login step 1). Only
 the FAQ 2 order cures them: uninstall → reboot → install the latest.
+
+``upgrade_client`` turns the 地税 client into the 国税 one in the same folder and remembers it. The
+地税版's setup.exe knows its own folder: installing the 地税版 there again (FAQ 5.1 step 4, after a
+地税 user upgraded by mistake) puts the 地税 client back in place of the upgraded copy instead of
+refusing with CLIENT_FOLDER_CONFLICT. Any other edition in a folder still conflicts (FAQ 5.2).
 """
 from __future__ import annotations
 
@@ -66,14 +71,20 @@ def _state(ctx, machine: PcMachine) -> dict:
 
 @operation("install_client", zh="安装网票PC客户端", en="Install a 网票 PC client", args=InstallArgs, side="pc")
 def install_client(ctx, args: InstallArgs) -> dict:
-    """setup.exe (FAQ 2 steps 6–7): one edition per folder (FAQ 5.2)."""
+    """setup.exe (FAQ 2 steps 6–7): one edition per folder (FAQ 5.2); the edition a copy there was
+    upgraded from takes its folder back (FAQ 5.1 step 4)."""
     machine = _machine(ctx)
     version = _version(args.edition, args.version)
     folder = args.folder or clients()[args.edition].folder
+    taken_back = []
     for c in q.installs(ctx.session, ctx.world.id, machine.id):
         if c.folder == folder and c.edition != args.edition:
-            raise OperationError("CLIENT_FOLDER_CONFLICT", field="folder",
-                                 reason=f"{folder} holds the {c.edition} client")
+            if c.upgraded_from != args.edition:
+                raise OperationError("CLIENT_FOLDER_CONFLICT", field="folder",
+                                     reason=f"{folder} holds the {c.edition} client")
+            taken_back.append(c)
+    for c in taken_back:
+        ctx.session.delete(c)
     # installed over an old copy's left-over files: broken until uninstalled (FAQ 3.3)
     broken = _has_leftover(ctx, machine, args.edition)
     if args.edition == "guoshui" and machine.ds_ca_cache:
@@ -83,7 +94,7 @@ def install_client(ctx, args: InstallArgs) -> dict:
                               folder=folder, broken=broken, installed_at=ctx.now))
     ctx.session.flush()
     return {"edition": args.edition, "version": version, "folder": folder, "broken": broken,
-            **_state(ctx, machine)}
+            "replaced": [{"edition": c.edition, "version": c.version} for c in taken_back], **_state(ctx, machine)}
 
 
 @operation("uninstall_client", zh="卸载网票PC客户端", en="Uninstall a 网票 PC client", args=EditionArgs, side="pc")
@@ -124,6 +135,6 @@ def upgrade_client(ctx, args: UpgradeArgs) -> dict:
     broken = _has_leftover(ctx, machine, "guoshui")
     machine.ds_ca_cache = False
     ctx.session.add(PcInstall(world_id=ctx.world.id, machine_id=machine.id, edition="guoshui", version=version,
-                              folder=folder, broken=broken, installed_at=ctx.now))
+                              folder=folder, broken=broken, installed_at=ctx.now, upgraded_from=args.from_))
     ctx.session.flush()
     return {"edition": "guoshui", "version": version, "folder": folder, **_state(ctx, machine)}

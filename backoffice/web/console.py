@@ -7,14 +7,16 @@ from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
 from .. import catalogue
-from ..jinsan.models import (Change, Industry, ItemRequest, Officer, Return, Sale, Taxpayer,
-                             TaxpayerIndustry, UsedInvoice)
+from ..jinsan.models import Industry, ItemRequest, Officer, Return, Sale, Taxpayer, TaxpayerIndustry, UsedInvoice
+from ..sync.deliveries import deliveries
+from ..wangpiao.models import WpAccount
 from ..worlds.models import InvoiceType
 from .auth import safe_next
 from .common import flash_result, guard_world, init_filters, operations, plain_value, run
 from .db import get_session
 from .forms import args_from_form, fields_for, op_label
 from .menus import CONSOLE_MENU, menu_order, path_to, placed_ops
+from .pipeline_view import shown
 
 bp = Blueprint("console", __name__, url_prefix="/worlds/<int:world_id>/console")
 bp.before_request(guard_world)
@@ -99,7 +101,11 @@ def taxpayer(world_id: int, ref: str):
                             .where(TaxpayerIndustry.taxpayer_id == tp.id).order_by(TaxpayerIndustry.slot)).all()
     sales = list(db.scalars(select(Sale).where(Sale.taxpayer_id == tp.id).order_by(Sale.seq, Sale.id)))
     returns = list(db.scalars(select(Return).where(Return.taxpayer_id == tp.id).order_by(Return.seq)))
-    changes = list(db.scalars(select(Change).where(Change.taxpayer_id == tp.id).order_by(Change.seq)))
+    # everything 金三 sends 网票 — the outbox's sales, returns, limits and resets, and the industries,
+    # items, account, flags and CA cancellations too — with its channel and times
+    account = db.execute(select(WpAccount).where(WpAccount.world_id == w, WpAccount.source_taxpayer_id == tp.id)
+                         ).scalar_one_or_none()
+    changes = [shown(d) for d in deliveries(db, g.world, tp, account) if d["from"] == "jinsan" and d["to"] == "wangpiao"]
     requests = list(db.scalars(select(ItemRequest).where(ItemRequest.taxpayer_id == tp.id)
                                .order_by(ItemRequest.requested_at)))
     used = list(db.scalars(select(UsedInvoice).where(UsedInvoice.taxpayer_id == tp.id)

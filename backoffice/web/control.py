@@ -12,20 +12,21 @@ from sqlalchemy import select
 from .. import catalogue
 from ..audit.models import AuditEntry
 from ..clock import fmt, next_events
+from ..diagnosis import diagnose as diagnose_read
 from ..dispatch import advance_clock
 from ..errors import OperationError
-from ..jinsan.models import Officer, Taxpayer
+from ..jinsan.models import Taxpayer
 from ..sync.models import JobRun
 from ..users.models import User
 from .. import worldbuild
 from ..worlds import service
 from ..worlds.models import World, WorldMember
 from .auth import safe_next
-from .common import guard_world, init_filters, plain_value, run
+from .common import guard_world, init_filters, plain_value
 from .db import get_session
 from .forms import error_view, op_label
 from .menus import job_label
-from .pipeline_view import pipeline_picture
+from .pipeline_view import english, pipeline_picture
 
 bp = Blueprint("control", __name__)
 bp.before_request(guard_world)
@@ -47,22 +48,13 @@ def _fail(exc: OperationError) -> None:
     flash(f"{e['code']} — {e['message']}" + (f" [{e['field']}]" if e["field"] else ""), "danger")
 
 
-def instructor_officer(world_id: int) -> str | None:
-    """The officer whose eyes the control room diagnoses with: the world's first instructor."""
-    db = get_session()
-    login = db.scalars(select(Officer.login).where(Officer.world_id == world_id, Officer.role == "instructor")
-                       .order_by(Officer.id).limit(1)).first()
-    return login
-
-
 def diagnose(world_id: int, ref: str) -> tuple[dict | None, dict | None]:
-    if "diagnose" not in catalogue.load_all():
-        return None, None
-    login = instructor_officer(world_id)
-    if login is None:
-        return None, None
-    result, error, _status = run(world_id, login, "diagnose", {"taxpayer": ref})
-    return result, error
+    """The diagnosis shown beside a taxpayer's pipeline: read, not done — looking writes no audit
+    row (the ``diagnose`` operation, which an officer does in the console, is audited)."""
+    try:
+        return diagnose_read(get_session(), g.world, ref), None
+    except OperationError as exc:
+        return None, error_view(exc)
 
 
 def taxpayer_refs(world_id: int) -> list[tuple[str, str]]:
@@ -132,20 +124,14 @@ def class_view():
     worlds = sorted(service.visible_worlds(db, current_user), key=lambda w: w.id, reverse=True)
     pages = max(1, -(-len(worlds) // CLASS_PAGE_SIZE))
     page = min(max(request.args.get("page", 1, type=int), 1), pages)
-    try:
-        from ..scenarios.diagnose import diagnose_taxpayer
-    except ImportError:
-        diagnose_taxpayer = None
     rows = []
     for w in worlds[(page - 1) * CLASS_PAGE_SIZE: page * CLASS_PAGE_SIZE]:
         verdicts = []
         for ref, name in taxpayer_refs(w.id):
-            result = diagnose_taxpayer(db, w, ref, w.clock_now) if diagnose_taxpayer else None
-            verdicts.append((ref, name, result, None))
+            verdicts.append((ref, name, diagnose_read(db, w, ref), None))
         rows.append((w, owners.get(w.owner_id), verdicts))
     db.rollback()  # read only: end the transaction (on SQLite it holds the write lock)
-    return render_template("control/class.html", rows=rows, diagnose_available=diagnose_taxpayer is not None,
-                           page=page, pages=pages)
+    return render_template("control/class.html", rows=rows, diagnose_available=True, page=page, pages=pages)
 
 
 @bp.route("/worlds/<int:world_id>/control")
@@ -296,7 +282,7 @@ def taxpayer(world_id: int, ref: str):
                               .order_by(AuditEntry.sim_time.desc(), AuditEntry.id.desc()).limit(100)))
     return render_template("control/taxpayer.html", world=g.world, tp=tp, picture=picture, result=result,
                            error=error, entries=entries, steps=CLOCK_STEPS, plain=plain_value,
-                           diagnose_available="diagnose" in catalogue.REGISTRY)
+                           diagnose_available="diagnose" in catalogue.REGISTRY, lang_en=english())
 
 
 # --- timeline and audit -----------------------------------------------------------------------

@@ -51,6 +51,7 @@ CONSOLE_MENU = [
         op("cancel_ca", _l("取消CA")),
         op("remake_ukey", _l("重新制作U-Key")),
     ]),
+    Node(_l("地税税务机关"), children=[op("sell_ds_blank_invoices", _l("发售空白地税发票"))]),
     Node(_l("问题诊断"), children=[op("diagnose", _l("诊断纳税人"))]),
 ]
 

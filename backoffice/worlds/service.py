@@ -27,7 +27,9 @@ NOT_COPIED = frozenset({"world_members"})
 
 def world_tables() -> list[Table]:
     """Every table holding rows of a world, parents before children."""
-    from .. import models  # noqa: F401  (complete metadata)
+    from ..catalogue import load_all
+
+    load_all()   # the domains' models are all in the metadata once the domains have registered
     return [t for t in Base.metadata.sorted_tables if "world_id" in t.c and t.name != "worlds"]
 
 

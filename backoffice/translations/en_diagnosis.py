@@ -1,0 +1,23 @@
+"""English for the control room's diagnosis and pipeline strings (issue 12)."""
+EN = {
+    '纳税人电脑': "Taxpayer's PC",
+    '上传金三': 'Upload to Golden Tax III',
+    'PC 客户端': 'PC client',
+    '初始数据': 'Initial data',
+    '待送达': 'On its way',
+    '当前状态': 'Current state',
+    '各通道的传递': 'Deliveries, channel by channel',
+    '通道': 'Channel',
+    '应送达时间': 'Due',
+    '送达时间': 'Delivered',
+    '图中各点': 'Points of the picture',
+    '已遇到': 'Hit',
+    '将遇到': 'Will hit',
+    '提示': 'Note',
+    '等待': 'wait',
+    '模拟器补充的步骤': 'A step the simulator adds',
+    '预计送达': 'Expected',
+    '提示（未影响纳税人的正常操作）': 'Notes (nothing in the taxpayer\'s ordinary work is affected)',
+    '地税税务机关': 'Local tax office',
+    '发售空白地税发票': 'Sell blank local-tax invoices',
+}
