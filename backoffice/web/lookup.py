@@ -1,0 +1,129 @@
+"""Look-ups for the forms: what a trainee may type, found as it types.
+
+``/worlds/<id>/lookup/<kind>?q=…`` answers at most :data:`LIMIT` suggestions as JSON
+(``[{"value", "label"}]``) for taxpayers, taxpayers' PCs, items and industries; the forms'
+``data-lookup`` inputs fill their datalist from it (static/lookup.js). Each answer is bounded by
+the limit, never by the size of the world. The free stock ranges beside 发售 and the ranges a
+taxpayer may return beside 退票 are read here too.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, Flask, g, jsonify, request, url_for
+from sqlalchemy import and_, func, or_, select
+
+from ..jinsan.models import Industry, Item, Sale, Stock, Taxpayer
+from ..wangpiao.models import PcMachine, WpAccount
+from ..worlds.models import InvoiceType
+from .common import guard_world
+from .db import get_session
+
+bp = Blueprint("lookup", __name__, url_prefix="/worlds/<int:world_id>/lookup")
+bp.before_request(guard_world)
+
+LIMIT = 20
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+
+
+def like(q: str) -> str:
+    escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def taxpayer_filter(q: str):
+    pattern = like(q)
+    return or_(*(c.ilike(pattern, escape="\\") for c in (Taxpayer.ref, Taxpayer.name, Taxpayer.tax_id,
+                                                         Taxpayer.registration_no, Taxpayer.taxpayer_code)))
+
+
+def taxpayer_choices(world_id: int, q: str = "", limit: int = LIMIT) -> list[tuple[str, str]]:
+    stmt = select(Taxpayer.ref, Taxpayer.name).where(Taxpayer.world_id == world_id)
+    if q:
+        stmt = stmt.where(taxpayer_filter(q))
+    rows = get_session().execute(stmt.order_by(Taxpayer.ref).limit(limit)).all()
+    return [(ref, f"{ref} — {name}") for ref, name in rows]
+
+
+def machine_choices(world_id: int, q: str = "", limit: int = LIMIT) -> list[tuple[str, str]]:
+    """Taxpayers' PCs (the portal knows taxpayers only through 网票 and their machines)."""
+    stmt = (select(PcMachine.taxpayer_ref, WpAccount.name)
+            .outerjoin(WpAccount, and_(WpAccount.world_id == PcMachine.world_id,
+                                       WpAccount.ref == PcMachine.taxpayer_ref))
+            .where(PcMachine.world_id == world_id))
+    if q:
+        stmt = stmt.where(or_(PcMachine.taxpayer_ref.ilike(like(q), escape="\\"),
+                              WpAccount.name.ilike(like(q), escape="\\")))
+    rows = get_session().execute(stmt.order_by(PcMachine.taxpayer_ref).limit(limit)).all()
+    return [(ref, f"{ref} — {name}" if name else ref) for ref, name in rows]
+
+
+def item_choices(world_id: int, q: str = "", limit: int = LIMIT) -> list[tuple[str, str]]:
+    stmt = select(Item.name).where(Item.world_id == world_id).distinct()
+    if q:
+        stmt = stmt.where(Item.name.ilike(like(q), escape="\\"))
+    return [(n, n) for n in get_session().scalars(stmt.order_by(Item.name).limit(limit))]
+
+
+def industry_choices(world_id: int, q: str = "", limit: int = 200) -> list[tuple[str, str]]:
+    stmt = select(Industry.code, Industry.name).where(Industry.world_id == world_id)
+    if q:
+        stmt = stmt.where(or_(Industry.code.ilike(like(q), escape="\\"), Industry.name.ilike(like(q), escape="\\")))
+    rows = get_session().execute(stmt.order_by(Industry.code).limit(limit)).all()
+    return [(c, f"{c} — {n}") for c, n in rows]
+
+
+KINDS = {"taxpayers": taxpayer_choices, "machines": machine_choices, "items": item_choices,
+         "industries": industry_choices}
+
+
+@bp.route("/<kind>")
+def lookup(world_id: int, kind: str):
+    find = KINDS.get(kind)
+    if find is None:
+        return jsonify([]), 404
+    q = request.args.get("q", "").strip()[:100]
+    return jsonify([{"value": v, "label": label} for v, label in find(g.world.id, q, LIMIT)])
+
+
+def lookup_url(kind: str) -> str:
+    return url_for("lookup.lookup", world_id=g.world.id, kind=kind)
+
+
+# --- stock: what may be sold, what may be returned -------------------------------------------------
+
+def free_ranges(world_id: int, office_id: int | None, per_code: int = 3) -> list[dict]:
+    """Per invoice code of the office's stock, the first ``per_code`` ranges nobody holds.
+
+    One indexed window query per stock row (a handful per office): gaps between the active sales
+    inside the row, then what lies after the last of them."""
+    db = get_session()
+    if office_id is None:
+        return []
+    names = dict(db.execute(select(InvoiceType.code, InvoiceType.name).where(InvoiceType.world_id == world_id)).all())
+    out = []
+    for st in db.scalars(select(Stock).where(Stock.world_id == world_id, Stock.office_id == office_id)
+                         .order_by(Stock.code, Stock.start_no)):
+        inside = and_(Sale.world_id == world_id, Sale.code == st.code, Sale.status == "active",
+                      Sale.start_no >= st.start_no, Sale.end_no <= st.end_no)
+        ordered = select(Sale.start_no, Sale.end_no,
+                         func.lag(Sale.end_no).over(order_by=Sale.start_no).label("prev_end")).where(inside).subquery()
+        gap_start = func.coalesce(ordered.c.prev_end, st.start_no - 1) + 1
+        gaps = [(a, b) for a, b in db.execute(
+            select(gap_start, ordered.c.start_no - 1).where(ordered.c.start_no > gap_start)
+            .order_by(ordered.c.start_no).limit(per_code)).all()]
+        last = db.execute(select(func.max(Sale.end_no)).where(inside)).scalar()
+        tail_from = (last + 1) if last is not None else st.start_no
+        if len(gaps) < per_code and tail_from <= st.end_no:
+            gaps.append((tail_from, st.end_no))
+        out.append({"code": st.code, "name": names.get(st.code, ""), "ranges": [(f"{a:08d}", f"{b:08d}") for a, b in gaps]})
+    return out
+
+
+def held_ranges(world_id: int, taxpayer_id: int, limit: int = 50) -> list[dict]:
+    """The taxpayer's active sales: the ranges 退票 can give back (less any number 网票 used)."""
+    rows = get_session().execute(select(Sale.code, Sale.start_no, Sale.end_no).where(
+        Sale.world_id == world_id, Sale.taxpayer_id == taxpayer_id, Sale.status == "active")
+        .order_by(Sale.code, Sale.start_no).limit(limit)).all()
+    return [{"code": c, "start": f"{a:08d}", "end": f"{b:08d}"} for c, a, b in rows]
