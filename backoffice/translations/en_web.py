@@ -136,3 +136,9 @@ EN = {
     'PC 客户端': 'PC client',
     '纳税人编号或名称': 'Taxpayer ref or name',
 }
+EN.update({
+    '导航路径': 'Breadcrumb',
+    '%(n)s 分钟': '%(n)s min',
+    '%(n)s 小时': '%(n)s h',
+    '%(n)s 天': '%(n)s d',
+})

@@ -133,6 +133,8 @@ def value_label(value: Any, key: str = "*") -> str:
         return str(_l("是")) if value else str(_l("否"))
     if value is None or value == "":
         return "—"
+    if key == "by" and isinstance(value, str):
+        return duration_label(value)
     if isinstance(value, (list, tuple)):
         return _sep().join(value_label(v, key) for v in value) or "—"
     if isinstance(value, dict):
@@ -168,9 +170,23 @@ def summary(mapping: dict | None, limit: int = 4) -> str:
     return _sep(", ", "，").join(f"{k} {v}" for k, v in pairs[:limit])
 
 
+UNITS = {"m": _l("%(n)s 分钟"), "h": _l("%(n)s 小时"), "d": _l("%(n)s 天")}
+
+
+def duration_label(text: str) -> str:
+    """``20m`` → 20 分钟, ``1d`` → 1 天 (the clock buttons' words for the durations they send)."""
+    import re
+    parts = re.findall(r"(\d+)([dhm])", text or "")
+    if not parts or "".join(n + u for n, u in parts) != text:
+        return text
+    return " ".join(str(UNITS[u]) % {"n": n} for n, u in parts)
+
+
 def init_labels(app) -> None:
+    app.jinja_env.filters["duration_label"] = duration_label
     app.jinja_env.filters["field_label"] = field_label
     app.jinja_env.filters["value_label"] = value_label
     app.jinja_env.filters["role_label"] = role_word
     app.jinja_env.filters["readable"] = readable
     app.jinja_env.globals["op_help"] = op_help
+    app.jinja_env.globals["is_en"] = is_en   # the page's language (a ?lang= or the session's choice)
