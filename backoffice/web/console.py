@@ -135,7 +135,7 @@ def taxpayer(world_id: int, ref: str):
     order = {name: i for i, name in enumerate(menu_order(CONSOLE_MENU))}
     forms.sort(key=lambda t: (order.get(t[0], len(order)), t[0]))
     officer = playing_officer()
-    stock = free_ranges(w, officer.office_id if officer else None)
+    stock = free_ranges(w, officer.office_id) if officer else []
     return render_template("console/taxpayer.html", tp=tp, specialist=specialist, industries=industries,
                            sales=sales, returns=returns, changes=changes, requests=requests, used=used,
                            wp_types=wp_types, forms=forms, stock=stock, held=held_ranges(w, tp.id), **_common())
@@ -192,8 +192,7 @@ def operation(world_id: int, name: str):
             flash_result(op_label(op), result, None)
             return redirect(nxt)
     fields = fields_for(op, values=values, suggestions=suggestions(), lookups=lookups())
-    officer_office = officer.office_id if officer else None
-    stock = free_ranges(g.world.id, officer_office) if name == "sell_invoices" else []
+    stock = free_ranges(g.world.id, officer.office_id) if officer and name == "sell_invoices" else []
     return render_template("console/operation.html", op=op, name=name, fields=fields, result=result,
                            error=error, crumbs=path_to(CONSOLE_MENU, name), stock=stock, **_common()), status
 
