@@ -149,7 +149,7 @@ def _world_row(w) -> str:
 @world.command("create")
 @click.option("--name", default="world")
 @click.option("--from-file", "spec_file", type=click.Path(exists=True, dir_okay=False),
-              help="a YAML file holding a SCENARIOS.md world: block (or a whole scenario)")
+              help="a YAML file holding a docs/scenarios.md world: block (or a whole scenario)")
 @click.option("--owner", default=None, help="username of the owner")
 @with_appcontext
 def world_create(name, spec_file, owner):
@@ -361,6 +361,32 @@ def _roles(op) -> str:
     if op.side == "jinsan":
         return ", ".join(sorted(op.roles)) or "—"
     return "taxpayer (PC)" if op.side == "pc" else "taxpayer (logged in)" if op.needs_login else "taxpayer"
+
+
+# --- docs --------------------------------------------------------------------------------------
+
+@main.group()
+def docs():
+    """The generated reference pages of docs/ (operations, failure codes)."""
+
+
+@docs.command("build")
+def docs_build():
+    """Write docs/operations.md and docs/failures.md from the catalogue and seed_data/failures.yaml."""
+    from .docs_build import PAGES, build
+    written = build()
+    click.echo(f"{len(written)} of {len(PAGES)} pages rewritten" + (": " + ", ".join(p.name for p in written) if written else ""))
+
+
+@docs.command("check")
+def docs_check():
+    """Exit 1 when a generated page is stale (run backoffice docs build)."""
+    from .docs_build import stale
+    old = stale()
+    if old:
+        click.echo(f"stale: {', '.join(old)} — run backoffice docs build", err=True)
+        sys.exit(1)
+    click.echo("docs are current")
 
 
 # --- up ------------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""金三 officer operations (SPEC.md §4, §5): what specialists, 征管科 and 网票 ops do.
+"""金三 officer operations (docs/behaviour.md §4, §5): what specialists, 征管科 and 网票 ops do.
 
 Roles come from seed_data/roles.yaml and are checked by dispatch before the input; here a
 specialist is further held to the taxpayers assigned to it. Operations flush, never commit.
@@ -75,7 +75,7 @@ def _no(n: int) -> str:
 
 
 def _taxpayer(ctx, ref: str) -> Taxpayer:
-    """The taxpayer named by ``ref``; a specialist may act only for its own taxpayers (SPEC.md §4)."""
+    """The taxpayer named by ``ref``; a specialist may act only for its own taxpayers (docs/behaviour.md §4)."""
     tp = taxpayer_by_ref(ctx.session, ctx.world.id, ref)
     if tp is None:
         raise invalid("taxpayer", f"no taxpayer {ref!r} in this world", f"本世界没有纳税人 {ref}")
@@ -311,7 +311,7 @@ def _set_flag(ctx, args: FlagArgs, name: str) -> dict:
     ctx.seq()
     setattr(tp, name, args.value)
     account = _wp_account(ctx, tp)
-    if account is not None:   # the ops channel writes 网票 at once (SPEC.md §5)
+    if account is not None:   # the ops channel writes 网票 at once (docs/behaviour.md §5)
         setattr(account, name, args.value)
     return {"taxpayer": tp.ref, name: args.value, "wangpiao_updated": account is not None}
 

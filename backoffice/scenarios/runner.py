@@ -39,7 +39,7 @@ def load(data_or_path: Any) -> Scenario:
 def session_key(actor: str, args: dict) -> str:
     """Who a login logs in: the taxpayer ref, or ref/invoicer when it names an invoicer."""
     ref, _, named = actor.partition("/")
-    # login falls back to the actor's invoicer when the args name none (SCENARIOS.md: ref/invoicer-name)
+    # login falls back to the actor's invoicer when the args name none (docs/scenarios.md: ref/invoicer-name)
     invoicer = (args.get("invoicer") if isinstance(args, dict) else None) or named
     return f"{ref}/{invoicer}" if invoicer else ref
 

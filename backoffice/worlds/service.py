@@ -88,7 +88,7 @@ def template_world(session: Session, base: str = "default") -> World:
 
 def create_world(session: Session, spec: dict | None = None, *, name: str | None = None,
                  owner_id: int | None = None) -> World:
-    """A new world from the base data plus an optional SCENARIOS.md ``world:`` block."""
+    """A new world from the base data plus an optional docs/scenarios.md ``world:`` block."""
     from .setup import apply_spec, normalize_spec
 
     parsed = normalize_spec(spec)

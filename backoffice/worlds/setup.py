@@ -1,4 +1,4 @@
-"""Building the template world from seed_data/ and applying a SCENARIOS.md ``world:`` block.
+"""Building the template world from seed_data/ and applying a docs/scenarios.md ``world:`` block.
 
 The taxpayer shortcuts (enabled, industries, red_limit, purchases, ds_invoices) write straight into
 金三, the 清分库 and 网票 as if every sync had already delivered them.
