@@ -19,7 +19,7 @@ from .auth import safe_next
 from .common import flash_result, guard_world, init_filters, operations, plain_value, run, show_refused
 from .db import get_session
 from .forms import args_from_form, fields_for, op_label, posted_values
-from .lookup import (free_ranges, held_ranges, industry_choices, item_choices, like, lookup_url,
+from .lookup import (contains, free_ranges, held_ranges, industry_choices, item_choices, lookup_url,
                      taxpayer_choices, taxpayer_filter)
 from .menus import CONSOLE_MENU, menu_order, path_to, placed_ops
 
@@ -151,9 +151,8 @@ def catalogue_page(world_id: int):
     page = _page()
     stmt = select(Industry).where(Industry.world_id == w)
     if q:
-        holding = select(Item.industry_id).where(Item.world_id == w, Item.name.ilike(like(q), escape="\\"))
-        stmt = stmt.where(Industry.id.in_(holding) | Industry.name.ilike(like(q), escape="\\")
-                          | Industry.code.ilike(like(q), escape="\\"))
+        holding = select(Item.industry_id).where(Item.world_id == w, contains(Item.name, q))
+        stmt = stmt.where(Industry.id.in_(holding) | contains(Industry.name, q) | contains(Industry.code, q))
     found = list(db.scalars(stmt.order_by(Industry.code).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)))
     more, industries = len(found) > PAGE_SIZE, found[:PAGE_SIZE]
     items: dict[int, list[Item]] = {}

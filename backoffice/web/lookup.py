@@ -32,10 +32,23 @@ def like(q: str) -> str:
     return f"%{escaped}%"
 
 
-def taxpayer_filter(q: str):
+def contains(column, q: str):
+    """``column`` holds ``q``, ignoring ASCII case. SQLite's LIKE already ignores it (its ILIKE
+    would wrap both sides in lower(), doubling the cost of the scan); PostgreSQL needs ILIKE."""
+    from ..db import is_postgres
     pattern = like(q)
-    return or_(*(c.ilike(pattern, escape="\\") for c in (Taxpayer.ref, Taxpayer.name, Taxpayer.tax_id,
-                                                         Taxpayer.registration_no, Taxpayer.taxpayer_code)))
+    return column.ilike(pattern, escape="\\") if is_postgres(get_session()) else column.like(pattern, escape="\\")
+
+
+def starts(column, q: str):
+    """``column`` begins with ``q``: an index range, for the identifiers made of digits."""
+    return (column >= q) & (column < q + "\U0010ffff")
+
+
+def taxpayer_filter(q: str):
+    """Names and refs hold the text anywhere; 识别号, 登记序号 and 纳税人编码 begin with it."""
+    return or_(contains(Taxpayer.ref, q), contains(Taxpayer.name, q), starts(Taxpayer.tax_id, q.upper()),
+               starts(Taxpayer.registration_no, q), starts(Taxpayer.taxpayer_code, q))
 
 
 def taxpayer_choices(world_id: int, q: str = "", limit: int = LIMIT) -> list[tuple[str, str]]:
@@ -47,29 +60,32 @@ def taxpayer_choices(world_id: int, q: str = "", limit: int = LIMIT) -> list[tup
 
 
 def machine_choices(world_id: int, q: str = "", limit: int = LIMIT) -> list[tuple[str, str]]:
-    """Taxpayers' PCs (the portal knows taxpayers only through 网票 and their machines)."""
-    stmt = (select(PcMachine.taxpayer_ref, WpAccount.name)
-            .outerjoin(WpAccount, and_(WpAccount.world_id == PcMachine.world_id,
-                                       WpAccount.ref == PcMachine.taxpayer_ref))
-            .where(PcMachine.world_id == world_id))
-    if q:
-        stmt = stmt.where(or_(PcMachine.taxpayer_ref.ilike(like(q), escape="\\"),
-                              WpAccount.name.ilike(like(q), escape="\\")))
-    rows = get_session().execute(stmt.order_by(PcMachine.taxpayer_ref).limit(limit)).all()
-    return [(ref, f"{ref} — {name}" if name else ref) for ref, name in rows]
+    """Taxpayers' PCs (the portal knows taxpayers only through 网票 and their machines): refs that
+    hold ``q``, then 网票 names that hold it, each query stopping at the limit."""
+    db = get_session()
+    stmt = select(PcMachine.taxpayer_ref).where(PcMachine.world_id == world_id)
+    refs = list(db.scalars((stmt.where(contains(PcMachine.taxpayer_ref, q)) if q else stmt)
+                           .order_by(PcMachine.taxpayer_ref).limit(limit)))
+    if q and len(refs) < limit:
+        by_name = select(WpAccount.ref).where(WpAccount.world_id == world_id, contains(WpAccount.name, q))
+        refs += [r for r in db.scalars(by_name.order_by(WpAccount.ref).limit(limit)) if r not in refs]
+    refs = sorted(refs)[:limit]
+    names = dict(db.execute(select(WpAccount.ref, WpAccount.name).where(
+        WpAccount.world_id == world_id, WpAccount.ref.in_(refs))).all()) if refs else {}
+    return [(ref, f"{ref} — {names[ref]}" if ref in names else ref) for ref in refs]
 
 
 def item_choices(world_id: int, q: str = "", limit: int = LIMIT) -> list[tuple[str, str]]:
     stmt = select(Item.name).where(Item.world_id == world_id).distinct()
     if q:
-        stmt = stmt.where(Item.name.ilike(like(q), escape="\\"))
+        stmt = stmt.where(contains(Item.name, q))
     return [(n, n) for n in get_session().scalars(stmt.order_by(Item.name).limit(limit))]
 
 
 def industry_choices(world_id: int, q: str = "", limit: int = 200) -> list[tuple[str, str]]:
     stmt = select(Industry.code, Industry.name).where(Industry.world_id == world_id)
     if q:
-        stmt = stmt.where(or_(Industry.code.ilike(like(q), escape="\\"), Industry.name.ilike(like(q), escape="\\")))
+        stmt = stmt.where(or_(contains(Industry.code, q), contains(Industry.name, q)))
     rows = get_session().execute(stmt.order_by(Industry.code).limit(limit)).all()
     return [(c, f"{c} — {n}") for c, n in rows]
 
