@@ -82,6 +82,8 @@ def chinese_leaks(page: str, data: set[str]) -> list[str]:
         body = body.replace(d, " ")
     for term in sorted(EN_ALLOWED, key=len, reverse=True):
         body = body.replace(term, " ")
+    # the diagnoser's causes quote the FAQ's own phrase in brackets, e.g. "(未到税务机关领购发票)"
+    body = re.sub(r"[(（][^()（）]*[\u4e00-\u9fff][^()（）]*[)）]", " ", body)
     return CJK.findall(body)
 
 
@@ -152,8 +154,13 @@ def test_a_page_speaks_one_language(lived, path):
 
 
 @pytest.mark.parametrize("path", ["/control", "/control/class"])
-def test_the_pages_outside_a_world_speak_one_language(lived, path):
+def test_the_pages_outside_a_world_speak_one_language(lived, app, path):
     web, data = lived
+    from backoffice.worlds.models import World
+    db = app.extensions["backoffice.sessions"]()
+    for world in db.scalars(select(World).where(World.is_template.is_(False))):   # other tests' worlds too
+        data = data | user_data(db, world)
+    db.close()
     zh, en = web.c.get(path), web.c.get(path + "?lang=en")
     assert zh.status_code == en.status_code == 200
     assert not english_leaks(text(zh), data | {"test world"}), english_leaks(text(zh), data)

@@ -111,4 +111,4 @@ def test_faq_4_4_a_refused_red_limit_keeps_what_was_typed(walk):
     expect(form.locator("[name=amount]")).to_have_value("9" * 30)
     expect(form.locator(".error-field")).to_have_attribute("data-field", "amount")
     walk.officer_op("chenji_xiaomian", "set_red_limit", amount="2000.00")
-    expect(p.locator(".alert-success")).to_contain_text("2000.00")
+    expect(p.locator(".taxpayer-facts")).to_contain_text("2000.00")
