@@ -46,9 +46,9 @@ def starts(column, q: str):
 
 
 def taxpayer_filter(q: str):
-    """Names and refs hold the text anywhere; 识别号, 登记序号 and 纳税人编码 begin with it."""
-    return or_(contains(Taxpayer.ref, q), contains(Taxpayer.name, q), starts(Taxpayer.tax_id, q.upper()),
-               starts(Taxpayer.registration_no, q), starts(Taxpayer.taxpayer_code, q))
+    """Names, refs, 识别号 and 登记序号 hold the text anywhere; a 纳税人编码 begins with it."""
+    return or_(contains(Taxpayer.ref, q), contains(Taxpayer.name, q), contains(Taxpayer.tax_id, q),
+               contains(Taxpayer.registration_no, q), starts(Taxpayer.taxpayer_code, q))
 
 
 def taxpayer_choices(world_id: int, q: str = "", limit: int = LIMIT) -> list[tuple[str, str]]:

@@ -37,9 +37,11 @@ class Walk:
         self.go(f"/console/taxpayers/{ref}")
         self.page.click(f"button[data-op={op}]")
         form = self.page.locator(f"#tp-{op} form.op-form")
+        expect(form).to_be_visible()   # the accordion has opened
         for name, value in fields.items():
             form.locator(f"[name={name}]").fill(value)
-        form.locator("button[type=submit]").click()
+        with self.page.expect_navigation():
+            form.locator("button[type=submit]").click()
         self.check(validation_message)
 
     def portal_login(self, ref, account, password):
@@ -47,7 +49,8 @@ class Walk:
         self.page.fill("#wp-taxpayer", ref)
         self.page.fill("#wp-login [name=account]", account)
         self.page.fill("#wp-login [name=password]", password)
-        self.page.click("#wp-login button[type=submit]")
+        with self.page.expect_navigation():
+            self.page.click("#wp-login button[type=submit]")
         self.check()
 
 
