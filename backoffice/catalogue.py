@@ -55,9 +55,16 @@ def _invoice_code(v: str) -> str:
     return v
 
 
+# Names, refs, items and reasons fit the narrowest column that stores one (PostgreSQL refuses a
+# longer value with an error, SQLite would keep it): refused here, naming the field, never a 500.
+MAX_TEXT = 60
+
+
 def _nonblank(v: str) -> str:
     if not v.strip():
         raise ValueError("must not be blank")
+    if len(v.strip()) > MAX_TEXT or "\x00" in v:
+        raise ValueError(f"at most {MAX_TEXT} characters, without NUL")
     return v.strip()
 
 
