@@ -26,9 +26,16 @@ from .errors import OperationError
 
 # --- argument types shared by every operation ------------------------------------------------
 
+# Amounts are stored as 64-bit integer fen: 12 digits of yuan is far beyond any real limit and
+# far inside what SQLite and PostgreSQL hold (a longer amount is refused here, never a 500 there).
+MAX_AMOUNT_DIGITS = 12
+
+
 def _amount(v: str) -> str:
     if not re.fullmatch(r"\d+(\.\d{1,2})?", v):
         raise ValueError("must be a non-negative amount of yuan with at most two decimals, e.g. \"1000.00\"")
+    if len(v.split(".")[0].lstrip("0")) > MAX_AMOUNT_DIGITS:
+        raise ValueError(f"at most {MAX_AMOUNT_DIGITS} digits before the decimal point")
     try:
         Decimal(v)
     except InvalidOperation:  # pragma: no cover - the regex already guarantees it
@@ -48,9 +55,16 @@ def _invoice_code(v: str) -> str:
     return v
 
 
+# Names, refs, items and reasons fit the narrowest column that stores one (PostgreSQL refuses a
+# longer value with an error, SQLite would keep it): refused here, naming the field, never a 500.
+MAX_TEXT = 60
+
+
 def _nonblank(v: str) -> str:
     if not v.strip():
         raise ValueError("must not be blank")
+    if len(v.strip()) > MAX_TEXT or "\x00" in v:
+        raise ValueError(f"at most {MAX_TEXT} characters, without NUL")
     return v.strip()
 
 

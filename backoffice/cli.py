@@ -11,8 +11,9 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import ScriptInfo, with_appcontext
 
+from .cli_format import did_you_mean, human, table
 from .errors import OperationError
 
 
@@ -21,9 +22,31 @@ def _app_factory():
     return create_app()
 
 
-@click.group(cls=FlaskGroup, create_app=_app_factory, add_default_commands=False, add_version_option=False)
-def main():
-    """金三 / 网票 back-office simulator."""
+class Group(click.Group):
+    """A plain click group that answers a mistyped command with the closest one."""
+
+    def resolve_command(self, ctx, args):
+        name = args[0] if args else None
+        if name is not None and self.get_command(ctx, name) is None and not name.startswith("-"):
+            ctx.fail(f"No such command {name!r}.{did_you_mean(name, self.list_commands(ctx))}")
+        return super().resolve_command(ctx, args)
+
+
+Group.group_class = Group
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.pass_context
+def main(ctx):
+    """金三 / 网票 back-office simulator.
+
+    Settings come from instance/backoffice.cfg and BACKOFFICE_* environment variables
+    (BACKOFFICE_DATABASE_URL, BACKOFFICE_INSTANCE_PATH, …); see README.md and docs/.
+    """
+    # Commands that need the application build it themselves (with_appcontext): the test runner
+    # hands in its own app through the same ScriptInfo.
+    if not isinstance(ctx.obj, ScriptInfo):
+        ctx.obj = ScriptInfo(create_app=_app_factory, set_debug_flag=False)
 
 
 def db_session():
@@ -126,7 +149,7 @@ def _world_row(w) -> str:
 @world.command("create")
 @click.option("--name", default="world")
 @click.option("--from-file", "spec_file", type=click.Path(exists=True, dir_okay=False),
-              help="a YAML file holding a SCENARIOS.md world: block (or a whole scenario)")
+              help="a YAML file holding a docs/scenarios.md world: block (or a whole scenario)")
 @click.option("--owner", default=None, help="username of the owner")
 @with_appcontext
 def world_create(name, spec_file, owner):
@@ -156,11 +179,19 @@ def world_create(name, spec_file, owner):
 @world.command("list")
 @with_appcontext
 def world_list():
+    """Every world: id, name, owner, simulated time and clock mode."""
     from sqlalchemy import select
+    from .clock import fmt
+    from .users.models import User
     from .worlds.models import World
     s = db_session()
-    for w in s.scalars(select(World).where(World.is_template.is_(False)).order_by(World.id)):
-        click.echo(_world_row(w))
+    owners = dict(s.execute(select(User.id, User.username)).all())
+    stmt = select(World).where(World.is_template.is_(False)).order_by(World.id)
+    rows = [(w.id, w.name, w.key, owners.get(w.owner_id), fmt(w.clock_now), w.clock_mode) for w in s.scalars(stmt)]
+    if not rows:
+        click.echo("no worlds yet: backoffice world create (or backoffice up for the demo world)")
+        return
+    click.echo(table(["id", "name", "key", "owner", "simulated time", "clock"], rows, right=[0]))
 
 
 def _get(s, world_id):
@@ -220,8 +251,9 @@ def clock_show(world_id):
     s = db_session()
     w = _get(s, world_id)
     click.echo(f"world {w.id}: {fmt(w.clock_now)} ({w.clock_mode}{', ×%g' % w.live_speed if w.clock_mode == 'live' else ''})")
-    for t, _p, name, _ in next_events(s, w)[:5]:
-        click.echo(f"  next: {fmt(t)}  {name}")
+    upcoming = [(fmt(t), name) for t, _p, name, _ in next_events(s, w)[:5]]
+    if upcoming:
+        click.echo(table(["next", "job"], upcoming))
 
 
 @clock.command("advance")
@@ -237,9 +269,10 @@ def clock_advance(world_id, duration, until):
         out = advance_clock(s, world_id, by=duration, until=until, actor="cli")
     except OperationError as exc:
         fail(exc)
-    click.echo(f"{out['from']} → {out['to']}")
-    for e in out["events"]:
-        click.echo(f"  {e['time']}  {e['job']}: {e['items']}")
+    click.echo(f"{out['from']} → {out['to']}: {len(out['events'])} event(s)")
+    if out["events"]:
+        click.echo(table(["time", "job", "items"], [(e["time"], e["job"], e["items"]) for e in out["events"]],
+                         right=[2]))
 
 
 # --- operations ----------------------------------------------------------------------------------
@@ -260,15 +293,61 @@ def _parse_kv(pairs: tuple[str, ...]) -> dict:
     return args
 
 
-@main.command("op")
-@click.argument("world_id", type=int)
-@click.argument("actor")
-@click.argument("operation")
+def op_arguments(op) -> str:
+    """An operation's arguments as one line: ``taxpayer code start end [secondary…]``; an
+    optional one in brackets, its choices after ``=``."""
+    schema = op.args_model.model_json_schema()
+    required = set(schema.get("required", []))
+    out = []
+    for name, prop in schema.get("properties", {}).items():
+        options = [p for p in prop.get("anyOf", [prop]) if p.get("type") != "null"]
+        enum = next((p.get("enum") or ([p["const"]] if "const" in p else None) for p in options
+                     if "enum" in p or "const" in p), None)
+        kind = next((p.get("type") for p in options if p.get("type")), None)
+        text = name + ("=" + "|".join(str(v) for v in enum) if enum else "=[…]" if kind == "array" else "")
+        out.append(text if name in required else f"[{text}]")
+    return " ".join(out) or "—"
+
+
+class _OpCommand(click.Command):
+    """``op``'s help ends with the operations it knows (the catalogue, not a hand-kept list)."""
+
+    def format_epilog(self, ctx, formatter):
+        from . import catalogue
+        ops = catalogue.load_all()
+        with formatter.section("Operations (backoffice op --list shows their arguments and roles)"):
+            formatter.write_dl([(name, f"{op.label_zh} · {op.label_en}") for name, op in sorted(ops.items())])
+
+
+@main.command("op", cls=_OpCommand)
+@click.argument("world_id", type=int, required=False)
+@click.argument("actor", required=False)
+@click.argument("operation", required=False)
 @click.argument("pairs", nargs=-1)
+@click.option("--list", "show_list", is_flag=True, help="list every operation with its arguments and roles")
 @click.option("--session-token", "wp_token", default=None, help="a 网票 session token from a login")
 @with_appcontext
-def op_command(world_id, actor, operation, pairs, wp_token):
-    """Run OPERATION in WORLD_ID as ACTOR with key=value arguments."""
+def op_command(world_id, actor, operation, pairs, wp_token, show_list):
+    """Run OPERATION in WORLD_ID as ACTOR with key=value arguments, e.g.
+
+    backoffice op 3 zhang_wei sell_invoices taxpayer=acme code=150001320410 start=00000001 end=00000100
+
+    A value in JSON syntax ([..], {..}, true, false, null) is read as JSON. The result is printed
+    as JSON; a refusal prints its code, the Chinese and English message and the field, and exits 1.
+    """
+    from . import catalogue
+    ops = catalogue.load_all()
+    if show_list:
+        rows = [(name, op.label_zh, op.label_en, op_arguments(op), _roles(op)) for name, op in sorted(ops.items())]
+        click.echo(table(["operation", "名称", "label", "arguments", "who"], rows))
+        return
+    if operation is None:
+        raise click.UsageError("give WORLD_ID ACTOR OPERATION [key=value …], or --list")
+    if operation not in ops:
+        raise click.UsageError(f"unknown operation {operation!r}.{did_you_mean(operation, ops)}"
+                               " (backoffice op --list shows them all)")
+    if world_id is None or actor is None:
+        raise click.UsageError("give WORLD_ID ACTOR OPERATION [key=value …]")
     from .dispatch import execute
     s = db_session()
     try:
@@ -276,6 +355,38 @@ def op_command(world_id, actor, operation, pairs, wp_token):
     except OperationError as exc:
         fail(exc)
     echo_json(result)
+
+
+def _roles(op) -> str:
+    if op.side == "jinsan":
+        return ", ".join(sorted(op.roles)) or "—"
+    return "taxpayer (PC)" if op.side == "pc" else "taxpayer (logged in)" if op.needs_login else "taxpayer"
+
+
+# --- docs --------------------------------------------------------------------------------------
+
+@main.group()
+def docs():
+    """The generated reference pages of docs/ (operations, failure codes)."""
+
+
+@docs.command("build")
+def docs_build():
+    """Write docs/operations.md and docs/failures.md from the catalogue and seed_data/failures.yaml."""
+    from .docs_build import PAGES, build
+    written = build()
+    click.echo(f"{len(written)} of {len(PAGES)} pages rewritten" + (": " + ", ".join(p.name for p in written) if written else ""))
+
+
+@docs.command("check")
+def docs_check():
+    """Exit 1 when a generated page is stale (run backoffice docs build)."""
+    from .docs_build import stale
+    old = stale()
+    if old:
+        click.echo(f"stale: {', '.join(old)} — run backoffice docs build", err=True)
+        sys.exit(1)
+    click.echo("docs are current")
 
 
 # --- up ------------------------------------------------------------------------------------------

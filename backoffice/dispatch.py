@@ -94,7 +94,8 @@ def _taxpayer_of(actor: Actor, args: dict) -> str | None:
     if actor.taxpayer_ref:
         return actor.taxpayer_ref
     value = args.get("taxpayer") if isinstance(args, dict) else None
-    return value if isinstance(value, str) else None
+    # a refused call audits what was typed, cut to the column (never a second error hiding the first)
+    return value[:60].replace("\x00", "") if isinstance(value, str) else None
 
 
 def execute(session: Session, world_id: int, actor_name: str, op_name: str, raw_args: dict | None = None, *,

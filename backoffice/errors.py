@@ -9,7 +9,7 @@ class OperationError(Exception):
 
     # Normally a refusal changes nothing (dispatch rolls back). An operation sets this on an error
     # whose earlier effects must stand anyway: a 国税 login accepts the 营改增 upgrade once the
-    # account and password pass, whatever it then says (FAQ 5.1, SPEC.md §6).
+    # account and password pass, whatever it then says (FAQ 5.1, docs/behaviour.md §6).
     keep_changes: bool = False
 
     def __init__(self, code: str, field: str | None = None, reason: str | None = None, **details):

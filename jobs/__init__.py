@@ -1,1 +1,1 @@
-"""Job schedules: the APScheduler triggers the world clock and the live scheduler share (DESIGN.md rule 8)."""
+"""Job schedules: the APScheduler triggers the world clock and the live scheduler share (docs/architecture.md rule 8)."""

@@ -1,4 +1,4 @@
-"""金三 officer operations (SPEC.md §4, §5) through the one way in (dispatch.execute)."""
+"""金三 officer operations (docs/behaviour.md §4, §5) through the one way in (dispatch.execute)."""
 from __future__ import annotations
 
 from datetime import timedelta

@@ -114,7 +114,7 @@ def test_the_cli_and_the_api_show_every_channel(app, db, make_world):
     runner = app.test_cli_runner()
     r = runner.invoke(main, ["pipeline", str(wid), "acme", "--lang", "zh"])
     assert r.exit_code == 0, r.output
-    assert re.search(r"pending\s+incremental\s+jinsan → wangpiao 05-03 09:00 → 05-03 09:05 → —  冲红限额 800.00", r.output)
+    assert re.search(r"incremental\s+pending\s+jinsan → wangpiao\s+05-03 09:00 → 05-03 09:05 → —\s+冲红限额 800.00", r.output)
     for words in ("行业核定 7240, 7292", "初始化密码", "国地税同时开票标识 true", "取消 CA", "发票 150001320410 00000001 开具",
                   "国税版(营改增)卸载残留文件"):
         assert words in r.output, words

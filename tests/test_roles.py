@@ -1,4 +1,4 @@
-"""Who may do what in 金三 (SPEC.md §4): roles from seed_data/roles.yaml, checked before the input,
+"""Who may do what in 金三 (docs/behaviour.md §4): roles from seed_data/roles.yaml, checked before the input,
 and a specialist held to the taxpayers assigned to it."""
 from __future__ import annotations
 

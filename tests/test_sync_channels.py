@@ -1,4 +1,4 @@
-"""Each sync channel's timing at its boundaries (SPEC.md §5, SCENARIOS.md "Schedules")."""
+"""Each sync channel's timing at its boundaries (docs/behaviour.md §5, docs/scenarios.md "Schedules")."""
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,4 +1,4 @@
-"""网票 operations after login (SPEC.md §6, FAQ 4.1–4.6, 5.3, 7): 开票员, segments, amounts, issuing,
+"""网票 operations after login (docs/behaviour.md §6, FAQ 4.1–4.6, 5.3, 7): 开票员, segments, amounts, issuing,
 冲红, 作废, the 地税 作废冲红版 and printer settings."""
 from __future__ import annotations
 

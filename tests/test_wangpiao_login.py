@@ -1,4 +1,4 @@
-"""网票 login (SPEC.md §6): the checks and their order, credentials, CA, 营改增 flags, sessions."""
+"""网票 login (docs/behaviour.md §6): the checks and their order, credentials, CA, 营改增 flags, sessions."""
 from __future__ import annotations
 
 import pytest

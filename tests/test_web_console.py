@@ -11,7 +11,7 @@ from web_support import play, text, web_for
 def _names(html: str, action: str) -> set[str]:
     form = re.search(rf'<form method="post" action="[^"]*{re.escape(action)}"[^>]*>(.*?)</form>', html, re.S)
     assert form, f"no form posting to {action}"
-    return set(re.findall(r'name="([^"]+)"', form.group(1))) - {"csrf_token", "next"}
+    return set(re.findall(r'name="([^"]+)"', form.group(1))) - {"csrf_token", "next", "__form"}
 
 
 def test_an_operation_form_has_the_fields_of_its_args_model(app, db, make_world):
@@ -43,7 +43,7 @@ def test_an_input_error_names_the_field_and_marks_it(app, db, make_world):
     html = text(resp)
     assert resp.status_code == 400
     assert 'class="error-code">INVALID_INPUT<' in html
-    assert 'class="error-field">start<' in html
+    assert 'class="error-field" data-field="start">起始号码<' in html   # the field, by its label
     assert re.search(r'class="form-control form-control-sm is-invalid" name="start"', html)
 
 

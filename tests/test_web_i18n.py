@@ -12,10 +12,10 @@ from backoffice import catalogue
 from backoffice.translations.make_catalog import english_strings
 from web_support import post, text, web_for
 
+EN = english_strings()   # every area's en_*.py, merged
 CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
 # FAQ terms the English labels keep beside their translation, so trainees can match the FAQ.
-EN = english_strings()   # en_strings.py and every area's en_*.py, merged
-KEPT_TERMS = ("营改增", "金税通", "同步信息")
+KEPT_TERMS = ("营改增", "金税通", "同步信息", "中文")   # 中文: the language switch, in its own words
 # The catalogue's own English labels are its business (they may keep a Chinese term).
 CATALOGUE_EN = tuple(sorted((op.label_en for op in catalogue.load_all().values()), key=len, reverse=True))
 CHROME = re.compile(r"<(h1|h2|th|label|button)\b[^>]*>(.*?)</\1>", re.S)

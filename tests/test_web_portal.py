@@ -120,7 +120,7 @@ def test_printer_offsets_and_their_preview(app, db, make_world):
     assert moved.mimetype == "image/svg+xml" and "<svg" in text(moved) and text(moved) != plain
     resp = web.post("/portal/ops/set_printer", {"invoice_type": "32010", "right": "11", "down": "0"},
                     from_page="/portal/settings")
-    assert resp.status_code == 400 and 'class="error-field">right<' in text(resp)
+    assert resp.status_code == 400 and 'class="error-field" data-field="right">右平移（毫米）<' in text(resp)
     resp = web.post("/portal/ops/set_printer", {"invoice_type": "32010", "right": "5", "down": "-3",
                                                 "next": web.w + "/portal/settings"}, from_page="/portal/settings")
     assert resp.status_code == 302

@@ -149,7 +149,7 @@ def build_document(registry: dict[str, Operation]) -> dict[str, Any]:
             entry["requestBody"] = _json_body(refs[model], required=False)
         if op_id == "runScenario":
             entry["requestBody"] = {"required": True, "content": {
-                "application/json": {"schema": {"type": "object", "description": "a scenario (SCENARIOS.md)"}},
+                "application/json": {"schema": {"type": "object", "description": "a scenario (docs/scenarios.md)"}},
                 "application/yaml": {"schema": {"type": "string"}},
                 "text/plain": {"schema": {"type": "string"}}}}
             entry["responses"]["501"] = {"$ref": "#/components/responses/E501"}

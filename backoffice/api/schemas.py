@@ -17,11 +17,11 @@ class Body(BaseModel):
 
 
 class WorldCreate(Body):
-    """A new world from the base data plus an optional SCENARIOS.md ``world:`` block."""
+    """A new world from the base data plus an optional docs/scenarios.md ``world:`` block."""
 
     name: str | None = Field(None, max_length=200)
     world: dict[str, Any] | str | None = Field(
-        None, description="a SCENARIOS.md world: block, as an object or as YAML text")
+        None, description="a docs/scenarios.md world: block, as an object or as YAML text")
 
 
 class WorldFork(Body):

@@ -1,4 +1,4 @@
-"""Writing audit entries (DESIGN.md rule 5). Every operation and clock move is recorded."""
+"""Writing audit entries (docs/architecture.md rule 5). Every operation and clock move is recorded."""
 from __future__ import annotations
 
 import json

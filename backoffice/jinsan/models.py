@@ -1,4 +1,4 @@
-"""金三 (Golden Tax III): the truth about taxpayers, sales, limits and industries (SPEC.md §4)."""
+"""金三 (Golden Tax III): the truth about taxpayers, sales, limits and industries (docs/behaviour.md §4)."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -140,7 +140,7 @@ class Change(WorldScoped, Base):
     """Outbox of 金三 changes the incremental channel (or 同步信息) must deliver to 网票.
 
     kind: sale | return | red_limit | password_reset. ``auto`` is false for a sale made before
-    网票 was enabled (SPEC.md §5): only 同步信息 (``forced``) delivers it.
+    网票 was enabled (docs/behaviour.md §5): only 同步信息 (``forced``) delivers it.
     """
 
     __tablename__ = "js_changes"

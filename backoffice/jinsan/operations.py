@@ -1,4 +1,4 @@
-"""金三 officer operations (SPEC.md §4, §5): what specialists, 征管科 and 网票 ops do.
+"""金三 officer operations (docs/behaviour.md §4, §5): what specialists, 征管科 and 网票 ops do.
 
 Roles come from seed_data/roles.yaml and are checked by dispatch before the input; here a
 specialist is further held to the taxpayers assigned to it. Operations flush, never commit.
@@ -67,7 +67,7 @@ def _no(n: int) -> str:
 
 
 def _taxpayer(ctx, ref: str) -> Taxpayer:
-    """The taxpayer named by ``ref``; a specialist may act only for its own taxpayers (SPEC.md §4)."""
+    """The taxpayer named by ``ref``; a specialist may act only for its own taxpayers (docs/behaviour.md §4)."""
     tp = taxpayer_by_ref(ctx.session, ctx.world.id, ref)
     if tp is None:
         raise invalid("taxpayer", f"no taxpayer {ref!r} in this world", f"本世界没有纳税人 {ref}")

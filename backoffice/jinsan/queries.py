@@ -33,7 +33,7 @@ def default_office(session: Session, world_id: int) -> Office | None:
 
 
 def industry_by_key(session: Session, world_id: int, key: str) -> Industry | None:
-    """An industry named by its code or its name (SCENARIOS.md: both are accepted)."""
+    """An industry named by its code or its name (docs/scenarios.md: both are accepted)."""
     return session.execute(select(Industry).where(Industry.world_id == world_id,
                                                   (Industry.code == key) | (Industry.name == key))
                            .order_by(Industry.id)).scalars().first()

@@ -1,1 +1,1 @@
-"""Scenario files (SCENARIOS.md): loading, running, recording worlds as scenarios, diagnosing."""
+"""Scenario files (docs/scenarios.md): loading, running, recording worlds as scenarios, diagnosing."""

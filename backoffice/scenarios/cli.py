@@ -24,20 +24,39 @@ def _print_step(row: dict) -> None:
     click.echo(f"  {mark} {row['n']:>3}  {row['time']}  {row['actor']:<16} {row['op']:<22} {row['outcome']}")
 
 
-def _run_one(s, sc) -> bool:
+def _run_one(s, sc, *, keep_going: bool = False, cleanup: bool = False) -> bool:
     from .loader import ScenarioError
-    from .runner import describe_failure, run_scenario
+    from .runner import describe_row, run_scenario
     click.echo(f"{sc.path}: {sc.name}" + (f" (FAQ {sc.faq})" if sc.faq else ""))
     try:
-        res = run_scenario(s, sc, on_step=_print_step)
+        res = run_scenario(s, sc, on_step=_print_step, keep_going=keep_going)
     except ScenarioError as exc:
         click.echo(f"invalid scenario: {exc}", err=True)
         return False
     if res["ok"]:
-        click.echo(f"  passed: {len(res['steps'])} steps in world {res['world_id']}")
+        done = f"  passed: {len(res['steps'])} steps"
+        if cleanup:
+            _delete_world(s, res["world_id"])
+            click.echo(done + " (world removed)")
+        else:
+            click.echo(done + f" in world {res['world_id']}")
         return True
-    click.echo(f"  FAILED {sc.path}: {describe_failure(res)}", err=True)
+    failed = [row for row in res["steps"] if not row["ok"]]
+    click.echo(f"  FAILED {sc.path} in world {res['world_id']} (kept: backoffice pipeline {res['world_id']} …, "
+               f"backoffice scenario record {res['world_id']}):", err=True)
+    for row in failed:
+        click.echo(f"    {describe_row(row)}", err=True)
+    if not keep_going and len(res["steps"]) < res["total_steps"]:
+        click.echo(f"    {res['total_steps'] - len(res['steps'])} later step(s) not run (--keep-going runs them)",
+                   err=True)
     return False
+
+
+def _delete_world(s, world_id: int) -> None:
+    """A passing run's world is of no further use: remove it (every row of it, and the world)."""
+    from ..worlds.service import delete_world, get_world
+    delete_world(s, get_world(s, world_id))
+    s.commit()
 
 
 def _load_all(files) -> list:
@@ -60,28 +79,38 @@ def _load_all(files) -> list:
 def register(main: click.Group) -> None:
     @main.group("scenario")
     def scenario():
-        """Scenario files (SCENARIOS.md): run, check all, record a world."""
+        """Scenario files (docs/scenarios.md): run, check all, record a world."""
 
     @scenario.command("run")
     @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+    @click.option("--keep-going", is_flag=True, help="run every step of a scenario even after one fails")
+    @click.option("--cleanup", is_flag=True, help="delete the world of each scenario that passes")
     @with_appcontext
-    def run_cmd(files):
-        """Run scenario FILES, each in a fresh world, printing every step."""
+    def run_cmd(files, keep_going, cleanup):
+        """Run scenario FILES, each in a fresh world, printing every step.
+
+        A failed scenario prints its world id (the world is kept to be inspected) and, for each step
+        that differed, the key that differs with what was expected and what came."""
         loaded = _load_all(files)
         s = _session()
         try:
-            failed = [sc.path for sc in loaded if not _run_one(s, sc)]
+            failed = [sc.path for sc in loaded if not _run_one(s, sc, keep_going=keep_going, cleanup=cleanup)]
         finally:
             s.close()
+        if len(loaded) > 1:
+            click.echo(f"{len(loaded) - len(failed)} of {len(loaded)} scenarios passed")
         if failed:
             sys.exit(1)
 
     @scenario.command("check")
     @click.option("--dir", "folder", type=click.Path(file_okay=False), default=None,
                   help="the folder of scenario files (default seed_data/scenarios)")
+    @click.option("--cleanup/--keep-worlds", default=True, show_default=True,
+                  help="delete the world of each scenario that passes (a failing one's world is always kept)")
     @with_appcontext
-    def check_cmd(folder):
+    def check_cmd(folder, cleanup):
         """Run every scenario file and print one row per scenario."""
+        from ..cli_format import table
         from .loader import ScenarioError, load_file
         from .runner import describe_failure, run_scenario
         root = Path(folder) if folder else scenario_dir()
@@ -92,26 +121,28 @@ def register(main: click.Group) -> None:
         rows, failures = [], []
         s = _session()
         try:
-            for f in files:
-                started = time.perf_counter()
-                try:
-                    sc = load_file(f)
-                    res = run_scenario(s, sc)
-                    ok, steps = res["ok"], f"{len(res['steps'])}/{res['total_steps']}"
-                    name, faq = sc.name, sc.faq or "—"
-                    if not ok:
-                        failures.append(f"{f.name}: {describe_failure(res)}")
-                except ScenarioError as exc:
-                    ok, steps, name, faq = False, "—", f.name, "—"
-                    failures.append(f"{f.name}: invalid: {exc}")
-                rows.append((f.name, name, faq, steps, "pass" if ok else "FAIL", time.perf_counter() - started))
+            with click.progressbar(files, label="scenarios", file=sys.stderr,
+                                   item_show_func=lambda f: f.name if f else "") as bar:
+                for f in bar:
+                    started = time.perf_counter()
+                    try:
+                        sc = load_file(f)
+                        res = run_scenario(s, sc)
+                        ok, steps = res["ok"], f"{len(res['steps'])}/{res['total_steps']}"
+                        name, faq = sc.name, sc.faq or "—"
+                        if not ok:
+                            failures.append(f"{f.name} (world {res['world_id']} kept): {describe_failure(res)}")
+                        elif cleanup:
+                            _delete_world(s, res["world_id"])
+                    except ScenarioError as exc:
+                        ok, steps, name, faq = False, "—", f.name, "—"
+                        failures.append(f"{f.name}: invalid: {exc}")
+                    rows.append((f.name, faq, steps, "pass" if ok else "FAIL", f"{time.perf_counter() - started:.2f}",
+                                 name))
         finally:
             s.close()
-        w = max(len(r[0]) for r in rows)
-        click.echo(f"{'file':<{w}}  {'FAQ':<5} {'steps':>7}  {'result':<6} {'seconds':>7}  scenario")
-        for fname, name, faq, steps, result, secs in rows:
-            click.echo(f"{fname:<{w}}  {faq:<5} {steps:>7}  {result:<6} {secs:7.2f}  {name}")
-        passed = sum(1 for r in rows if r[4] == "pass")
+        click.echo(table(["file", "FAQ", "steps", "result", "seconds", "scenario"], rows, right=[2, 4]))
+        passed = sum(1 for r in rows if r[3] == "pass")
         click.echo(f"{passed} of {len(rows)} scenarios passed")
         for line in failures:
             click.echo(f"  {line}", err=True)
@@ -121,15 +152,17 @@ def register(main: click.Group) -> None:
     @scenario.command("record")
     @click.argument("world_id", type=int)
     @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="write to this file")
+    @click.option("--with-results", is_flag=True,
+                  help="each successful step also expects the result it had, so a replay checks the values")
     @with_appcontext
-    def record_cmd(world_id, output):
+    def record_cmd(world_id, output, with_results):
         """Print (or write) WORLD_ID's history as a scenario that replays it."""
         from ..errors import OperationError
         from ..worlds.service import get_world
         from .record import record
         s = _session()
         try:
-            text = record(s, get_world(s, world_id))
+            text = record(s, get_world(s, world_id), with_results=with_results)
         except OperationError as exc:
             click.echo(f"error {exc.code}: {exc.message_en}", err=True)
             sys.exit(1)

@@ -1,4 +1,4 @@
-"""Reading and strictly validating scenario files (SCENARIOS.md "Shape" and "Steps").
+"""Reading and strictly validating scenario files (docs/scenarios.md "Shape" and "Steps").
 
 Scenario files are written by hand, so the whole file is checked before anything runs: the world
 block, every step's shape, its operation name, its arguments against the operation's own model and

@@ -5,6 +5,10 @@ expecting their error code — and every clock move becomes ``{advance: {until: 
 the clock was moved to. Where the log shows an operation at a later simulated time than the
 clock so far (a live world's clock moves without a clock entry), an advance to that time is put
 before it. Replaying the document in a fresh world rebuilds the same state.
+
+With ``with_results`` each successful step also expects the result it had (``expect: {result:
+…}``), so a replay asserts the values, not only success. Keys that name database rows (``id``,
+``…_id``) are left out: they are the database's numbering, not the simulation's behaviour.
 """
 from __future__ import annotations
 
@@ -20,7 +24,11 @@ from ..audit.models import AuditEntry
 from ..worlds.models import World
 
 
-def recorded(session: Session, world: World) -> dict:
+def _comparable(result: dict) -> dict:
+    return {k: v for k, v in result.items() if k != "id" and not k.endswith("_id") and k != "session"}
+
+
+def recorded(session: Session, world: World, *, with_results: bool = False) -> dict:
     """The scenario document (a mapping) that replays ``world``."""
     ops = catalogue.load_all()
     spec = dict(world.spec or {})
@@ -51,6 +59,8 @@ def recorded(session: Session, world: World) -> dict:
         if e.operation == "diagnose" and not e.error_code and e.result:
             # the replay checks the diagnosis too
             step["expect"] = {"result": {"faq": e.result.get("faq"), "code": e.result.get("code")}}
+        elif with_results and not e.error_code and e.result and _comparable(e.result):
+            step["expect"] = {"result": _comparable(e.result)}
         steps.append(step)
     doc = {"name": f"recorded from world {world.id} ({world.name})", "world": spec, "steps": steps}
     if not steps:
@@ -77,8 +87,8 @@ class _Step(dict):
 _Dumper.add_representer(_Step, _flow_steps)
 
 
-def record(session: Session, world: World) -> str:
+def record(session: Session, world: World, *, with_results: bool = False) -> str:
     """The scenario YAML document that replays ``world``."""
-    doc = recorded(session, world)
+    doc = recorded(session, world, with_results=with_results)
     doc = {**doc, "steps": [_Step(s) for s in doc["steps"]]}
     return yaml.dump(doc, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=200)

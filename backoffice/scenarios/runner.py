@@ -3,7 +3,8 @@
 The runner plays every actor itself. It keeps the 网票 session token of each successful ``login``
 keyed by who logged in ("ref", or "ref/X" for a login with ``invoicer: X``) and hands it back as
 ``wp_token`` whenever that actor acts again. It stops at the first step whose outcome differs
-from its expectation: the steps after it assume it went as written.
+from its expectation (the steps after it assume it went as written), unless asked to keep going,
+when it runs every step and reports each that differed.
 """
 from __future__ import annotations
 
@@ -38,7 +39,7 @@ def load(data_or_path: Any) -> Scenario:
 def session_key(actor: str, args: dict) -> str:
     """Who a login logs in: the taxpayer ref, or ref/invoicer when it names an invoicer."""
     ref, _, named = actor.partition("/")
-    # login falls back to the actor's invoicer when the args name none (SCENARIOS.md: ref/invoicer-name)
+    # login falls back to the actor's invoicer when the args name none (docs/scenarios.md: ref/invoicer-name)
     invoicer = (args.get("invoicer") if isinstance(args, dict) else None) or named
     return f"{ref}/{invoicer}" if invoicer else ref
 
@@ -70,7 +71,7 @@ def _clock(session: Session, world_id: int) -> str:
 
 
 def run_scenario(session: Session, data_or_path: Any, owner_id: int | None = None, *,
-                 on_step: Callable[[dict], None] | None = None) -> dict:
+                 on_step: Callable[[dict], None] | None = None, keep_going: bool = False) -> dict:
     """Run one scenario in a fresh world; returns {world_id, ok, steps, name, faq}.
 
     A file that does not validate raises :class:`ScenarioError` before any world is made.
@@ -93,7 +94,8 @@ def run_scenario(session: Session, data_or_path: Any, owner_id: int | None = Non
             on_step(row)
         if not row["ok"]:
             ok = False
-            break
+            if not keep_going:
+                break
     return {"world_id": world_id, "ok": ok, "steps": out, "name": scenario.name, "faq": scenario.faq,
             "path": scenario.path, "total_steps": len(scenario.steps)}
 
@@ -169,13 +171,38 @@ def _short(value: Any, limit: int = 160) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def differences(expected: Any, got: Any, path: str = "") -> list[tuple[str, Any, Any]]:
+    """Where ``got`` breaks the subset match: (key path, expected, got) for each differing leaf,
+    e.g. ``("result.purchases[0].start", "00000001", "00000050")``."""
+    if isinstance(expected, dict) and isinstance(got, dict):
+        out = []
+        for k, v in expected.items():
+            sub = f"{path}.{k}" if path else str(k)
+            out += [(sub, v, "<missing>")] if k not in got else differences(v, got[k], sub)
+        return out
+    if isinstance(expected, list) and isinstance(got, list) and len(expected) == len(got):
+        return [d for i, (e, g) in enumerate(zip(expected, got)) for d in differences(e, g, f"{path}[{i}]")]
+    if isinstance(expected, list) and isinstance(got, list):
+        return [(f"{path} (length)", len(expected), len(got))]
+    return [] if matches(expected, got) else [(path or "outcome", expected, got)]
+
+
+def describe_row(row: dict) -> str:
+    """"step N (op by actor at time): <key>: expected X, got Y" — one line per differing key."""
+    head = f"step {row['n']} ({row['op']} by {row['actor']} at {row['time']})"
+    if isinstance(row["expected"], dict) and isinstance(row["got"], dict):
+        diffs = differences(row["expected"], row["got"])
+        if diffs:
+            return head + ": " + "; ".join(f"{k}: expected {_short(e, 200)}, got {_short(g, 200)}" for k, e, g in diffs)
+    return f"{head}: expected {_short(row['expected'], 400)}, got {_short(row['got'], 400)}"
+
+
 def describe_failure(result: dict) -> str | None:
-    """"step N (op by actor): expected X, got Y" for the step that failed, if one did."""
+    """The first step that failed, described by :func:`describe_row`, if one did."""
     for row in result["steps"]:
         if not row["ok"]:
-            return (f"step {row['n']} ({row['op']} by {row['actor']} at {row['time']}): "
-                    f"expected {_short(row['expected'], 400)}, got {_short(row['got'], 400)}")
+            return describe_row(row)
     return None
 
 
-__all__ = ["run_scenario", "describe_failure", "matches", "session_key", "Expect"]
+__all__ = ["run_scenario", "describe_failure", "describe_row", "differences", "matches", "session_key", "Expect"]

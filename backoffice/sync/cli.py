@@ -59,62 +59,75 @@ def register(main: click.Group) -> None:
             w = get_world(s, world_id)
         except OperationError as exc:
             fail(exc)
+        from ..cli_format import table
         click.echo(f"world {w.id} at {fmt(w.clock_now)}")
-        for t, _p, name, _ in next_events(s, w)[:5]:
-            click.echo(f"  next: {fmt(t)}  {name}")
+        upcoming = [(fmt(t), name) for t, _p, name, _ in next_events(s, w)[:5]]
+        if upcoming:
+            click.echo(table(["next", "job"], upcoming))
         runs = job_runs(s, w, limit)
+        click.echo("")
         if not runs:
-            click.echo("  no job run has moved anything yet")
-        for r in runs:
-            click.echo(f"  {r['scheduled_for']}  {r['job']:<22} {r['items']:>7} item(s)")
+            click.echo("no job run has moved anything yet")
+        else:
+            click.echo(table(["ran for", "job", "items"], [(r["scheduled_for"], r["job"], r["items"]) for r in runs],
+                             right=[2]))
         work = work_items(s, w, limit)
         if work:
-            click.echo("due work (ops):")
-        for item in work:
-            state = f"done {item['done_at']}" if item["done_at"] else "waiting"
-            click.echo(f"  {item['due_at']}  {item['kind']:<22} {item['taxpayer'] or '-':<12} requested "
-                       f"{item['created_at']}, {state}")
+            click.echo("")
+            click.echo(table(["due work (ops)", "due at", "taxpayer", "requested", "state"], [
+                (item["kind"], item["due_at"], item["taxpayer"] or "-", item["created_at"],
+                 f"done {item['done_at']}" if item["done_at"] else "waiting") for item in work]))
         pushes = manual_pushes(s, w, limit)
         if pushes:
-            click.echo("同步信息 (sync_info, manual):")
-        for p in pushes:
-            click.echo(f"  {p['at']}  {p['taxpayer']:<12} by {p['actor']}: {p['delivered']} delivered, "
-                       f"{p['waiting']} waiting")
+            click.echo("")
+            click.echo(table(["同步信息 (sync_info, manual)", "taxpayer", "by", "delivered", "waiting"], [
+                (p["at"], p["taxpayer"], p["actor"], p["delivered"], p["waiting"]) for p in pushes], right=[3, 4]))
+
+
+def _codes(industries) -> str:
+    return ", ".join(i["code"] for i in industries) or "none"
 
 
 def _print_pipeline(view: dict, lang: str = "en") -> None:
+    """The view as a reader wants it: yes/no and "not set" rather than True and None."""
+    from ..cli_format import human, table
     js, cl, wp = view["jinsan"], view["clearing"], view["wangpiao"]
     click.echo(f"{view['taxpayer']} at {view['now']}")
-    click.echo(f"金三:   enabled {js['enabled']}" + (f" at {js['enabled_at']}" if js["enabled_at"] else "")
-               + f"; red limit {js['red_limit']}; industries "
-               + (", ".join(i["code"] for i in js["industries"]) or "none"))
-    for s in js["sales"]:
-        click.echo(f"        sale {s['range']} sold {s['sold_at']} {s['status']}"
-                   + ("" if s["enabled_at_sale"] else " (before enablement)")
-                   + ("" if s["wangpiao_code"] else " (paper: never in 网票)"))
-    for r in js["returns"]:
-        click.echo(f"        return {r['range']} at {r['returned_at']}")
-    click.echo(f"清分库: taxpayer {'yes' if cl['taxpayer'] else 'no'}; industries "
-               + (", ".join(i["code"] for i in cl["industries"]) or "none"))
+    enabled = ("yes, since " + js["enabled_at"]) if js["enabled"] and js.get("enabled_at") else human(js["enabled"])
+    red = js["red_limit"] if js["red_limit"] is not None else "not set"
+    click.echo(f"金三    网票 enabled: {enabled}; red limit: {red}; industries: {_codes(js['industries'])}")
+    click.echo(f"清分库  taxpayer: {human(bool(cl['taxpayer']))}; industries: {_codes(cl['industries'])}")
     acc = wp["account"]
-    click.echo("网票:   " + ("no account" if acc is None else
-                            f"account since {acc['created_at']} ({acc['created_by']}), password {acc['password_state']}")
-               + f"; red limit {wp['red_limit']}; industries " + (", ".join(i["code"] for i in wp["industries"]) or "none"))
-    for p in wp["purchases"]:
-        click.echo(f"        purchase {p['range']} delivered {p['delivered_at']} by {p['channel']}")
+    account = ("none yet" if acc is None else
+               f"since {acc['created_at']} ({acc['created_by']}), password {acc['password_state']}")
+    wp_red = wp["red_limit"] if wp["red_limit"] is not None else "not set"
+    click.echo(f"网票    account: {account}; red limit: {wp_red}; industries: {_codes(wp['industries'])}")
+    if js["sales"]:
+        click.echo("")
+        click.echo(table(["sale (金三)", "sold at", "status", "enabled when sold", "reaches 网票"], [
+            (s["range"], s["sold_at"], s["status"], s["enabled_at_sale"],
+             "yes" if s["wangpiao_code"] else "no: paper invoice") for s in js["sales"]]))
+    if js["returns"]:
+        click.echo("")
+        click.echo(table(["return (金三)", "returned at"], [(r["range"], r["returned_at"]) for r in js["returns"]]))
+    if wp["purchases"]:
+        click.echo("")
+        click.echo(table(["purchase (网票)", "delivered at", "by"],
+                         [(p["range"], p["delivered_at"], p["channel"]) for p in wp["purchases"]]))
+    click.echo("")
     if not view["pending"]:
         click.echo("pending: nothing")
-    for item in view["pending"]:
-        click.echo(f"pending: {item['what']} — {item['channel'] or '-'} — {item['arrives']}")
+    else:
+        click.echo(table(["pending", "channel", "arrives"],
+                         [(i["what"], i["channel"], i["arrives"]) for i in view["pending"]]))
     deliveries = view.get("deliveries", [])
     if deliveries:
-        click.echo("channels (made → due → delivered):")
-    for d in deliveries:
-        what = d["what_zh"] if lang == "zh" else d["what"]
-        note = d["note_zh"] if lang == "zh" else d["note"]
-        times = " → ".join(_hm(d[k]) for k in ("made", "due", "delivered"))
-        click.echo(f"  {d['status']:<9} {d['channel'] or '-':<20} {d['from']:>8} → {d['to']:<8} {times}  {what}"
-                   + (f" ({note})" if note else ""))
+        click.echo("")
+        click.echo(table(["channel", "status", "from → to", "made → due → delivered", "what"], [
+            (d["channel"] or "-", d["status"], f"{d['from']} → {d['to']}",
+             " → ".join(_hm(d[k]) for k in ("made", "due", "delivered")),
+             (d["what_zh"] if lang == "zh" else d["what"])
+             + (f" ({d['note_zh'] if lang == 'zh' else d['note']})" if d.get("note") else "")) for d in deliveries]))
 
 
 def _hm(iso: str | None) -> str:

@@ -1,5 +1,5 @@
 """Everything that travels for one taxpayer, channel by channel, each with when it was made, when
-its channel was due to carry it and when it was delivered (SPEC.md §5).
+its channel was due to carry it and when it was delivered (docs/behaviour.md §5).
 
 One delivery is a mapping: ``kind``; ``what`` / ``what_zh``; ``from`` and ``to`` (金三 ``jinsan``,
 清分库 ``clearing``, 网票 ``wangpiao``, the taxpayer's ``pc``); ``channel``; ``made``, ``due``,
@@ -148,7 +148,7 @@ class Reader:
         short = (f"industries {codes}", f"行业 {codes}")
         if acc is not None and acc.industries_seq is not None and acc.industries_seq >= tp.industries_seq:
             return [item("industries", what, "jinsan", "wangpiao", acc.industries_by or "setup", tp.industries_at,
-                         acc.industries_at, acc.industries_at, short=short)]
+                         acc.industries_at, acc.industries_at, status="delivered", short=short)]
         _job, account_at = self.account_arrival()
         if account_at is None:
             return [item("industries", what, "jinsan", "wangpiao", None, tp.industries_at, None, None,

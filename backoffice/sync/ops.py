@@ -1,4 +1,4 @@
-"""The ops channel (SPEC.md §5): what 网票后台运维 change in 金三 and 网票 at once.
+"""The ops channel (docs/behaviour.md §5): what 网票后台运维 change in 金三 and 网票 at once.
 
 营改增 and dual flags (FAQ 5.1, 5.2) are written to both sides in the same transaction; a CA
 cancellation (FAQ 6.2) is done by ops 30–60 minutes after the request (a due work item); a
@@ -44,7 +44,7 @@ def _set_flag(ctx, args: FlagArgs, name: str) -> dict:
     ctx.seq()
     setattr(tp, name, args.value)
     account = wp_account(ctx.session, ctx.world.id, tp)
-    if account is not None:   # the ops channel writes 网票 at once (SPEC.md §5)
+    if account is not None:   # the ops channel writes 网票 at once (docs/behaviour.md §5)
         setattr(account, name, args.value)
     return {"taxpayer": tp.ref, name: args.value, "wangpiao_updated": account is not None}
 

@@ -1,6 +1,6 @@
 """Live mode: one APScheduler interval job, a tick (SCHEDULER_TICK_SECONDS, default 1 s), that
 advances every live world to its own "now" (offset + speed × elapsed wall time) through the very
-same ``clock.advance`` the manual mode uses, so the two modes cannot disagree (SPEC.md §2).
+same ``clock.advance`` the manual mode uses, so the two modes cannot disagree (docs/behaviour.md §2).
 
 Exactly one process runs it: the holder of a database lease with a wall-clock TTL
 (SCHEDULER_LEASE_SECONDS). Each tick renews the lease; a second scheduler — another

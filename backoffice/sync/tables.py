@@ -54,7 +54,7 @@ def password_state(former, keeps):
 
 
 def end_batch(session: Session, commit: bool) -> None:
-    """A batch is one transaction when the caller lets jobs commit (DESIGN.md rule 9)."""
+    """A batch is one transaction when the caller lets jobs commit (docs/architecture.md rule 9)."""
     if commit:
         session.commit()
     else:

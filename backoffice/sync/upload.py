@@ -1,4 +1,4 @@
-"""The upload channel (网票 → 金三, SPEC.md §5): each issued, voided or red-reversed invoice is
+"""The upload channel (网票 → 金三, docs/behaviour.md §5): each issued, voided or red-reversed invoice is
 reported at once. 网票 reports through :mod:`backoffice.wangpiao.upload`; 金三 records in
 :mod:`backoffice.jinsan.upload`; this module connects the two, so neither imports the other."""
 from __future__ import annotations

@@ -113,7 +113,6 @@ EN = {
     '领购': 'Purchase',
     '等待账户同步': 'Waiting for the account',
     '请先选择纳税人的电脑或登录网票': "First choose the taxpayer's PC or log in to online invoicing",
-    '常见问题 %(faq)s': 'FAQ %(faq)s',
     '字段': 'Field',
     '常见问题 %(faq)s 的解决办法': 'Remedy from FAQ %(faq)s',
     '操作成功': 'Done',

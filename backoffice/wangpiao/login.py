@@ -1,6 +1,6 @@
 """网票 login (FAQ 3.1–3.3, 5.1–5.3, 6) and the password change.
 
-The FAQ's three "登录常见问题" surface here, checked in SPEC.md §6's order: the PC client, the
+The FAQ's three "登录常见问题" surface here, checked in docs/behaviour.md §6's order: the PC client, the
 account, CA, the password, then what the chosen client finds (purchases, the 营改增 flags).
 """
 from __future__ import annotations
@@ -80,7 +80,7 @@ def login(ctx, args: LoginArgs) -> dict:
     if account is None:
         raise OperationError("INVOICER_NOT_FOUND", field="account",
                              reason="网票 holds no such account (not opened, not yet delivered, or mistyped)")
-    # SCENARIOS.md: ``invoicer`` names a 开票员, default the 系统管理员 (whatever the actor's name says)
+    # docs/scenarios.md: ``invoicer`` names a 开票员, default the 系统管理员 (whatever the actor's name says)
     if args.invoicer:
         invoicer = q.invoicer_by_name(s, w, account.id, args.invoicer)
         if invoicer is None:

@@ -1,4 +1,4 @@
-"""网票 tables: replicas of what sync delivered, plus 网票's own data (SPEC.md §6)."""
+"""网票 tables: replicas of what sync delivered, plus 网票's own data (docs/behaviour.md §6)."""
 from __future__ import annotations
 
 from datetime import datetime

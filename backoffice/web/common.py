@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from urllib.parse import urlsplit
+
 from flask import abort, current_app, flash, g, request
 from flask_login import current_user
-from sqlalchemy import select
+from werkzeug.test import EnvironBuilder
 
 from .. import catalogue
 from ..dispatch import execute
@@ -55,31 +57,57 @@ def run(world_id: int, actor: str, op_name: str, args: dict, *, wp_token: str | 
 
 
 def flash_result(label: str, result: dict | None, error: dict | None) -> None:
+    from .labels import field_label, summary
     if error:
         text = f"{error['code']} — {error['message']}"
         if error.get("field"):
-            text += f" [{error['field']}]"
+            text += f" [{field_label(error['field'])}]"
         flash(text, "danger")
     else:
-        flash(f"✓ {label}", "success")
+        done = summary(result)
+        flash(f"✓ {label}" + ((": " if _en() else "：") + done if done else ""), "success")
 
 
-def plain_value(v: Any) -> str:
-    if isinstance(v, bool):
-        return "✓" if v else "✗"
-    if v is None:
-        return "—"
-    if isinstance(v, (list, tuple)):
-        return ", ".join(plain_value(x) for x in v)
-    return str(v)
+def _en() -> bool:
+    from .forms import is_en
+    return is_en()
+
+
+def failed_form(form_id: str) -> dict | None:
+    """The refused form being shown again on its page (see :func:`show_refused`), if it is this one."""
+    failed = g.get("failed_form")
+    return failed if failed and failed["form"] == form_id else None
+
+
+def show_refused(next_path: str, form_id: str, values: dict, error: dict, status: int):
+    """A form posted from a page and refused: that page again, the form open with what was typed,
+    its field marked and the FAQ remedy beside it (never a redirect that empties the form).
+
+    The page is rendered by its own view, in a GET request context for ``next_path`` nested in
+    this one (same user, session, database session and ``g``), with ``g.failed_form`` set."""
+    g.failed_form = {"form": form_id, "values": values, "error": error}
+    url = urlsplit(next_path)
+    environ = EnvironBuilder(path=url.path, query_string=url.query, method="GET", base_url=request.host_url,
+                             headers={"Cookie": request.headers.get("Cookie", "")}).get_environ()
+    with current_app.request_context(environ):
+        response = current_app.full_dispatch_request()
+    if response.status_code == 200:
+        response.status_code = status
+    return response
+
+
+def plain_value(v: Any, key: str = "*") -> str:
+    from .labels import value_label
+    return value_label(v, key)
 
 
 def init_filters(app) -> None:
-    from .forms import CHOICE_LABELS, FIELD_LABELS, role_label
-    app.jinja_env.filters.setdefault("field_label", lambda k: str(FIELD_LABELS.get(k, k)))
-    app.jinja_env.filters.setdefault("role_label", role_label)
+    from .forms import CHOICE_LABELS
+    from .labels import init_labels
+    init_labels(app)
     app.jinja_env.filters.setdefault("edition_label", lambda e: str(CHOICE_LABELS.get(e, e or "")))
     app.jinja_env.filters.setdefault("plain", plain_value)
+    app.jinja_env.globals.setdefault("failed_form", failed_form)
     from ..clock import world_now
     # a live world's "now" runs ahead of its stored clock between scheduler ticks
     app.jinja_env.globals.setdefault("sim_now", world_now)

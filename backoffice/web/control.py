@@ -25,6 +25,8 @@ from .auth import safe_next
 from .common import guard_world, init_filters, plain_value
 from .db import get_session
 from .forms import error_view, op_label
+from .labels import field_label, summary
+from .lookup import lookup_url, taxpayer_choices, taxpayer_filter
 from .menus import job_label
 from .pipeline_view import english, pipeline_picture
 
@@ -45,7 +47,7 @@ def can_manage(world: World) -> bool:
 
 def _fail(exc: OperationError) -> None:
     e = error_view(exc)
-    flash(f"{e['code']} — {e['message']}" + (f" [{e['field']}]" if e["field"] else ""), "danger")
+    flash(f"{e['code']} — {e['message']}" + (f" [{field_label(e['field'])}]" if e["field"] else ""), "danger")
 
 
 def diagnose(world_id: int, ref: str) -> tuple[dict | None, dict | None]:
@@ -57,9 +59,20 @@ def diagnose(world_id: int, ref: str) -> tuple[dict | None, dict | None]:
         return None, error_view(exc)
 
 
-def taxpayer_refs(world_id: int) -> list[tuple[str, str]]:
-    return list(get_session().execute(select(Taxpayer.ref, Taxpayer.name).where(Taxpayer.world_id == world_id)
-                                      .order_by(Taxpayer.ref)).all())
+PAGE_SIZE = 50
+
+
+def _page() -> int:
+    return max(1, min(request.args.get("page", 1, type=int), 100_000))
+
+
+def taxpayer_page(world_id: int, q: str, page: int, size: int = PAGE_SIZE) -> tuple[list[tuple[str, str]], bool]:
+    """One page of (ref, name), searched like the console's list; and whether a next page exists."""
+    stmt = select(Taxpayer.ref, Taxpayer.name).where(Taxpayer.world_id == world_id)
+    if q:
+        stmt = stmt.where(taxpayer_filter(q))
+    rows = get_session().execute(stmt.order_by(Taxpayer.ref).offset((page - 1) * size).limit(size + 1)).all()
+    return [tuple(r) for r in rows[:size]], len(rows) > size
 
 
 # --- worlds -----------------------------------------------------------------------------------
@@ -67,9 +80,26 @@ def taxpayer_refs(world_id: int) -> list[tuple[str, str]]:
 @bp.route("/control")
 def index():
     db = get_session()
-    worlds = service.visible_worlds(db, current_user)
-    owners = {u.id: u for u in db.scalars(select(User))}
-    return render_template("control/index.html", worlds=worlds, owners=owners)
+    page = _page()
+    worlds = _visible(db).order_by(World.id.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)
+    worlds = list(db.scalars(worlds))
+    more, worlds = len(worlds) > PAGE_SIZE, worlds[:PAGE_SIZE]
+    owners = _owners(db, worlds)
+    return render_template("control/index.html", worlds=worlds, owners=owners, page=page, more=more)
+
+
+def _visible(db):
+    """The worlds the user may see, as a query to page (instructors see every world)."""
+    stmt = select(World).where(World.is_template.is_(False))
+    if not current_user.is_instructor:
+        member = select(WorldMember.world_id).where(WorldMember.user_id == current_user.id)
+        stmt = stmt.where((World.owner_id == current_user.id) | World.id.in_(member))
+    return stmt
+
+
+def _owners(db, worlds) -> dict:
+    ids = {w.owner_id for w in worlds if w.owner_id}
+    return {u.id: u for u in db.scalars(select(User).where(User.id.in_(ids)))} if ids else {}
 
 
 @bp.route("/control/worlds", methods=["POST"])
@@ -107,6 +137,7 @@ def create():
 
 
 CLASS_PAGE_SIZE = 10
+CLASS_TAXPAYERS = 10
 
 
 @bp.route("/control/class")
@@ -115,23 +146,29 @@ def class_view():
 
     The verdicts are read straight from the diagnoser rather than run as ``diagnose`` operations:
     an instructor looking at the class must not write entries into every trainee's audit log (and
-    so into their recorded scenarios). Worlds come a page at a time, newest first.
+    so into their recorded scenarios). Worlds come a page at a time, newest first, and only the
+    taxpayers shown are diagnosed: the first :data:`CLASS_TAXPAYERS` of each world (``?tp_page=``
+    turns the taxpayer page of every world shown), each world's card linking to the rest.
     """
     if not current_user.is_instructor:
         abort(403)
     db = get_session()
-    owners = {u.id: u for u in db.scalars(select(User))}
-    worlds = sorted(service.visible_worlds(db, current_user), key=lambda w: w.id, reverse=True)
-    pages = max(1, -(-len(worlds) // CLASS_PAGE_SIZE))
-    page = min(max(request.args.get("page", 1, type=int), 1), pages)
+    page = _page()
+    tp_page = max(1, min(request.args.get("tp_page", 1, type=int), 100_000))
+    worlds = list(db.scalars(_visible(db).order_by(World.id.desc()).offset((page - 1) * CLASS_PAGE_SIZE)
+                             .limit(CLASS_PAGE_SIZE + 1)))
+    more, worlds = len(worlds) > CLASS_PAGE_SIZE, worlds[:CLASS_PAGE_SIZE]
+    owners = _owners(db, worlds)
     rows = []
-    for w in worlds[(page - 1) * CLASS_PAGE_SIZE: page * CLASS_PAGE_SIZE]:
+    for w in worlds:
+        shown, more_tp = taxpayer_page(w.id, "", tp_page, CLASS_TAXPAYERS)
         verdicts = []
-        for ref, name in taxpayer_refs(w.id):
+        for ref, name in shown:
             verdicts.append((ref, name, diagnose_read(db, w, ref), None))
-        rows.append((w, owners.get(w.owner_id), verdicts))
-    db.rollback()  # read only: end the transaction (on SQLite it holds the write lock)
-    return render_template("control/class.html", rows=rows, diagnose_available=True, page=page, pages=pages)
+        rows.append((w, owners.get(w.owner_id), verdicts, more_tp))
+    db.rollback()  # read only: end the transaction
+    return render_template("control/class.html", rows=rows, diagnose_available=True,
+                           page=page, more=more, tp_page=tp_page)
 
 
 @bp.route("/worlds/<int:world_id>/control")
@@ -144,8 +181,11 @@ def world(world_id: int):
                          .where(WorldMember.world_id == w.id).order_by(User.username)).scalars().all()
     owner = db.get(User, w.owner_id) if w.owner_id else None
     timeline = world_timeline(w.id, limit=25)
+    q = request.args.get("q", "").strip()[:100]
+    page = _page()
+    taxpayers, more = taxpayer_page(w.id, q, page)
     return render_template("control/world.html", world=w, steps=CLOCK_STEPS, upcoming=upcoming, members=members,
-                           owner=owner, taxpayers=taxpayer_refs(w.id), timeline=timeline,
+                           owner=owner, taxpayers=taxpayers, more=more, page=page, q=q, timeline=timeline,
                            manage=can_manage(w), now_iso=fmt(w.clock_now))
 
 
@@ -281,7 +321,7 @@ def taxpayer(world_id: int, ref: str):
                                                        AuditEntry.taxpayer_ref == ref)
                               .order_by(AuditEntry.sim_time.desc(), AuditEntry.id.desc()).limit(100)))
     return render_template("control/taxpayer.html", world=g.world, tp=tp, picture=picture, result=result,
-                           error=error, entries=entries, steps=CLOCK_STEPS, plain=plain_value,
+                           error=error, entries=entries, steps=CLOCK_STEPS, plain=plain_value, labels=_op_labels(),
                            diagnose_available="diagnose" in catalogue.REGISTRY, lang_en=english())
 
 
@@ -296,7 +336,7 @@ def world_timeline(world_id: int, limit: int = 200) -> list[dict]:
     for a in db.scalars(select(AuditEntry).where(AuditEntry.world_id == world_id)
                         .order_by(AuditEntry.sim_time.desc(), AuditEntry.id.desc()).limit(limit)):
         out.append({"time": a.sim_time, "kind": "audit", "who": a.actor, "what": labels.get(a.operation, a.operation),
-                    "ok": a.error_code is None, "detail": a.error_code or _summary(a.result),
+                    "ok": a.error_code is None, "detail": a.error_code or _summary(a.operation, a.result),
                     "taxpayer": a.taxpayer_ref, "order": (a.sim_time, 1, a.id)})
     for j in db.scalars(select(JobRun).where(JobRun.world_id == world_id)
                         .order_by(JobRun.scheduled_for.desc(), JobRun.id.desc()).limit(limit)):
@@ -306,11 +346,21 @@ def world_timeline(world_id: int, limit: int = 200) -> list[dict]:
     return out[:limit]
 
 
-def _summary(result) -> str:
+def _summary(operation: str, result) -> str:
     if not result:
         return ""
-    parts = [f"{k}={plain_value(v)}" for k, v in list(result.items())[:4] if not isinstance(v, (dict, list))]
-    return ", ".join(parts)
+    if operation == "advance" and {"from", "to", "events"} <= set(result):
+        return _("%(a)s → %(b)s，%(n)s 个事件", a=_clock_text(result["from"]), b=_clock_text(result["to"]),
+                 n=result["events"])
+    return summary(result)
+
+
+def _clock_text(iso) -> str:
+    try:
+        from ..clock import local, parse_time
+        return local(parse_time(iso)).strftime("%Y-%m-%d %H:%M")
+    except (OperationError, TypeError, ValueError):
+        return str(iso)
 
 
 @bp.route("/worlds/<int:world_id>/control/timeline")
@@ -333,11 +383,15 @@ def audit(world_id: int):
         stmt = stmt.where(AuditEntry.error_code.is_not(None))
     elif f["outcome"] == "ok":
         stmt = stmt.where(AuditEntry.error_code.is_(None))
-    entries = list(db.scalars(stmt.order_by(AuditEntry.sim_time.desc(), AuditEntry.id.desc()).limit(300)))
-    actors = sorted(set(db.scalars(select(AuditEntry.actor).where(AuditEntry.world_id == world_id).distinct())))
-    operations = sorted(set(db.scalars(select(AuditEntry.operation).where(AuditEntry.world_id == world_id).distinct())))
-    return render_template("control/audit.html", world=g.world, entries=entries, filters=f, actors=actors,
-                           operations=operations, taxpayers=taxpayer_refs(world_id), labels=_op_labels())
+    page = _page()
+    found = list(db.scalars(stmt.order_by(AuditEntry.sim_time.desc(), AuditEntry.id.desc())
+                            .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)))
+    more, entries = len(found) > PAGE_SIZE, found[:PAGE_SIZE]
+    labels = _op_labels()
+    labels["advance"] = _("推进时钟")
+    return render_template("control/audit.html", world=g.world, entries=entries, filters=f, page=page, more=more,
+                           operations=sorted(labels), labels=labels, taxpayers=taxpayer_choices(world_id),
+                           taxpayers_lookup=lookup_url("taxpayers"))
 
 
 def _op_labels() -> dict[str, str]:

@@ -16,6 +16,7 @@ from .. import catalogue
 # Labels of argument names shared by many operations (zh source strings, translated by Babel).
 FIELD_LABELS = {
     "taxpayer": _l("纳税人"),
+    "count": _l("空白发票份数"),
     "code": _l("发票代码"),
     "start": _l("起始号码"),
     "end": _l("终止号码"),
@@ -71,6 +72,7 @@ class Field:
     suggestions: list[tuple[str, str]] = field(default_factory=list)
     help: str = ""
     value: Any = None
+    lookup: str | None = None   # a URL answering ?q= with more suggestions as the user types
 
 
 def is_en() -> bool:
@@ -102,9 +104,11 @@ def _resolve(schema: dict, prop: dict) -> tuple[dict, bool]:
 
 
 def fields_for(op: catalogue.Operation, values: dict | None = None,
-               suggestions: dict[str, list[tuple[str, str]]] | None = None) -> list[Field]:
+               suggestions: dict[str, list[tuple[str, str]]] | None = None,
+               lookups: dict[str, str] | None = None) -> list[Field]:
     values = values or {}
     suggestions = suggestions or {}
+    lookups = lookups or {}
     schema = op.args_model.model_json_schema()
     required = set(schema.get("required", []))
     out = []
@@ -137,11 +141,17 @@ def fields_for(op: catalogue.Operation, values: dict | None = None,
             value = ", ".join(str(v) for v in value)
         out.append(Field(name=name, label=label, kind=kind, required=name in required, default=default,
                          choices=choices, suggestions=suggestions.get(name, []),
-                         help=prop.get("description", ""), value=value))
+                         help=prop.get("description", ""), value=value,
+                         lookup=lookups.get(name) if kind in ("text", "list") else None))
     return out
 
 
 _SPLIT = re.compile(r"[,，、;；\s]+")
+
+
+def posted_values(form) -> dict:
+    """What the user typed, to show it again when the operation refuses it (never a password)."""
+    return {k: v for k, v in form.items() if k not in ("csrf_token", "next", "__form") and k not in PASSWORD_FIELDS}
 
 
 def args_from_form(op: catalogue.Operation, form) -> dict:

@@ -39,7 +39,7 @@ CONSOLE_MENU = [
         op("sell_invoices", _l("发票发售")),
         op("return_invoices", _l("发票退回（退票）")),
     ]),
-    Node(_l("行业及品目"), children=[
+    Node(_l("行业及品目"), page="console.catalogue_page", children=[
         op("assign_industries", _l("行业核定")),
         op("request_item", _l("品目上报")),
         op("approve_item", _l("品目审核（通过）")),

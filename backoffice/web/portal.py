@@ -16,9 +16,10 @@ from ..wangpiao.models import (PcInstall, PcLeftover, PcMachine, WpAccount, WpDs
                                WpPurchase, WpSegment, WpSession)
 from ..worlds.models import InvoiceType
 from .auth import safe_next
-from .common import flash_result, guard_world, init_filters, operations, plain_value, run
+from .common import flash_result, guard_world, init_filters, operations, plain_value, run, show_refused
 from .db import get_session
-from .forms import args_from_form, fields_for, op_label
+from .forms import args_from_form, fields_for, op_label, posted_values
+from .lookup import lookup_url, machine_choices
 from .menus import PORTAL_MENU, path_to
 
 bp = Blueprint("portal", __name__, url_prefix="/worlds/<int:world_id>/portal")
@@ -76,11 +77,8 @@ def current_account() -> WpAccount | None:
 
 
 def machines() -> list[tuple[str, str]]:
-    db = get_session()
-    names = dict(db.execute(select(WpAccount.ref, WpAccount.name).where(WpAccount.world_id == g.world.id)).all())
-    refs = db.scalars(select(PcMachine.taxpayer_ref).where(PcMachine.world_id == g.world.id)
-                      .order_by(PcMachine.taxpayer_ref))
-    return [(r, f"{r} — {names[r]}" if r in names else r) for r in refs]
+    """The first few taxpayers' PCs for the datalist; the look-up finds the others as one types."""
+    return machine_choices(g.world.id)
 
 
 def suggestions(account: WpAccount | None) -> dict[str, list[tuple[str, str]]]:
@@ -127,7 +125,7 @@ def _login_page(error: dict | None = None, values: dict | None = None, status: i
     op = catalogue.REGISTRY.get("login") or catalogue.load_all().get("login")
     fields = fields_for(op, values=values or {}) if op else []
     return render_template("portal/login.html", fields=fields, error=error, machines=machines(),
-                           **_common()), status
+                           machines_lookup=lookup_url("machines"), values=values or {}, **_common()), status
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -292,7 +290,8 @@ def pc(world_id: int):
     forms = _forms([n for n in PC_OPS], current_account())
     editions = clients()
     return render_template("portal/pc.html", machine=machine, installs=installs, leftovers=leftovers,
-                           forms=forms, editions=editions, machines=machines(), **_common(current_account()))
+                           forms=forms, editions=editions, machines=machines(), machines_lookup=lookup_url("machines"),
+                           **_common(current_account()))
 
 
 def _forms(names, account, values: dict | None = None):
@@ -317,7 +316,7 @@ def operation(world_id: int, name: str):
     values = dict(request.args)
     if request.method == "POST":
         args = args_from_form(op, request.form)
-        values = {k: v for k, v in request.form.items() if k != "csrf_token"}
+        values = posted_values(request.form)
         if not actor:
             error = {"code": "NOT_LOGGED_IN", "message": _("请先选择纳税人的电脑或登录网票"), "message_zh": "",
                      "field": "actor", "faq": None, "steps": []}
@@ -327,10 +326,9 @@ def operation(world_id: int, name: str):
                                         wp_token=state["token"] if state else None)
         nxt = safe_next(request.form.get("next"))
         if nxt:
-            flash_result(op_label(op), result, error)
-            if error and error["faq"]:
-                from flask import flash
-                flash(_("常见问题 %(faq)s", faq=error["faq"]) + ": " + " ".join(error["steps"][:3]), "warning")
+            if error:
+                return show_refused(nxt, request.form.get("__form") or name, values, error, status)
+            flash_result(op_label(op), result, None)
             return redirect(nxt)
     fields = fields_for(op, values=values, suggestions=suggestions(current_account()))
     return render_template("portal/operation.html", op=op, name=name, fields=fields, result=result, error=error,

@@ -247,6 +247,7 @@ def _write_taxpayers(session: Session, world: World, plans: list[_Plan], now, ed
             "password_state": "ds" if keeps else "default", "password_hash": p.ds_hash if keeps else None,
             "ca": t.ca, "ca_cancelled": False, "ygz": t.ygz, "dual": False, "red_limit": tp["red_limit"],
             "industries_seq": p.seq if p.industries else None, "ds_blank_invoices": t.ds_blank_invoices,
+            "industries_at": now if p.industries else None, "industries_by": "setup" if p.industries else None,
             "created_at": now, "created_by": "setup"})
         cleared.append({
             "source_taxpayer_id": tp["id"], "ref": t.ref, "name": t.name, "tax_id": t.tax_id,

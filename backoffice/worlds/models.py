@@ -32,7 +32,7 @@ class World(Base):
     next_seq: Mapped[int] = mapped_column(BigInteger, default=1)
     # Highest change sequence the nightly clearing has already carried into the 清分库.
     cleared_seq: Mapped[int] = mapped_column(BigInteger, default=0)
-    # The SCENARIOS.md `world:` block the world was made from (reset rebuilds from it).
+    # The docs/scenarios.md `world:` block the world was made from (reset rebuilds from it).
     spec: Mapped[dict | None] = mapped_column(JSON)
     created_wall: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Set while a big world is built batch by batch: nobody may see or act in it until it is whole.

@@ -1,4 +1,4 @@
-"""The SCENARIOS.md ``world:`` block and the base data files, as strict pydantic models.
+"""The docs/scenarios.md ``world:`` block and the base data files, as strict pydantic models.
 
 Codes, invoice numbers, identifiers and amounts must be strings: YAML reads an unquoted
 ``00000010`` as 8, so a number where a string belongs is refused with "quote it".

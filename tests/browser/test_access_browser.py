@@ -30,7 +30,7 @@ def test_wangpiao_login_failures_show_the_faq_messages(page, db):
     world = _world(db, user, READY)
     ui_login(page, user.username, PASSWORD)
     page.goto(f"/worlds/{world.id}/portal/")
-    page.select_option("#wp-taxpayer", "acme")
+    page.fill("#wp-taxpayer", "acme")
     page.fill("#wp-login [name=account]", "11500000000000000999")
     page.fill("#wp-login [name=password]", "000001")
     page.click("#wp-login button[type=submit]")

@@ -36,7 +36,7 @@ def officer_op(page, world_url: str, op: str, **fields):
 
 def portal_login(page, world_url: str):
     page.goto(world_url + "/portal/")
-    page.select_option("#wp-taxpayer", "acme")
+    page.fill("#wp-taxpayer", "acme")
     page.fill("#wp-login [name=account]", "11500000000000000001")
     page.fill("#wp-login [name=password]", "000001")
     page.click("#wp-login button[type=submit]")

@@ -42,7 +42,7 @@ def test_screenshots_of_console_portal_and_control(page, db, tmp_path):
     page.screenshot(path=str(shots["console"]), full_page=True)
 
     page.goto(w + "/portal/")
-    page.select_option("#wp-taxpayer", "liangjiang_qiche")
+    page.fill("#wp-taxpayer", "liangjiang_qiche")
     page.fill("#wp-login [name=account]", "11500105000001420685")
     page.fill("#wp-login [name=password]", "420685")
     page.click("#wp-login button[type=submit]")
