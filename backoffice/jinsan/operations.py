@@ -17,6 +17,7 @@ from ..catalogue import Amount, Args, RangeArgs, Text, operation
 from ..clock import fmt, register_work
 from ..errors import OperationError, invalid
 from ..seed import sync_config
+from ..sync.faults import gate_ca_cancel
 from ..sync.models import WorkItem
 from ..wangpiao.models import PcMachine, WpAccount
 from . import upload  # noqa: F401  (registers the upload receiver whenever the catalogue loads)
@@ -362,6 +363,7 @@ def cancel_ca(ctx, args: TaxpayerArgs) -> dict:
 
 
 def _finish_ca_cancel(session, world, item: WorkItem, at) -> None:
+    gate_ca_cancel(session, world, item, at)   # an injected fault loses or holds back the request
     tp = taxpayer_by_ref(session, world.id, item.taxpayer_ref)
     if tp is None:
         return

@@ -27,6 +27,7 @@ from ..failures import entry as failure_entry
 from ..identifiers import default_passwords
 from ..jinsan.models import Change, Industry, Item, ItemRequest, Sale, Taxpayer, TaxpayerIndustry
 from ..seed import clients, load_base, sync_config
+from ..sync.ca_overdue import ca_cancel_overdue
 from ..sync.models import WorkItem
 from ..wangpiao import queries as wq
 from ..wangpiao.models import (PcInstall, PcLeftover, PcMachine, WpAccount, WpDsInvoice, WpInvoice, WpInvoicer,
@@ -767,6 +768,10 @@ def check_ca(v: View) -> list[Problem]:
                f"then only the CA login works",
                f"已于 {requested} 申请取消 CA，运维人员处理数据库标识预计 {t(pending)} 完成（30-60 分钟），在此之前只能使用 CA 登录")
     elif tp.ca_cancel_requested_at is not None:
+        overdue = ca_cancel_overdue(v.s, v.w, tp, v.now)   # FAQ 6.2's last step (sync/ca_overdue.py)
+        if overdue is not None:
+            out.append(Problem("6.2", "CA_CANCEL_OVERDUE", overdue["cause"], evidence + overdue["evidence"]))
+            return out
         call = tp.ca_cancel_requested_at + timedelta(minutes=sync_config()["delays"]["ca_call_after_minutes"])
         late = v.now >= call
         why = (f"CA cancellation requested at {requested} is not done"

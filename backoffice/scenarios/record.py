@@ -39,6 +39,14 @@ def recorded(session: Session, world: World) -> dict:
                 steps.append({"advance": {"until": fmt(target_t)}})
                 clock = target_t
             continue
+        if e.operation == "fault":    # an injected fault (sync/faults.py) replays as a fault step
+            if e.error_code:
+                continue
+            if e.sim_time > clock:
+                steps.append({"advance": {"until": fmt(e.sim_time)}})
+                clock = e.sim_time
+            steps.append({"fault": "clear" if (e.args or {}).get("clear") else e.args})
+            continue
         if e.operation not in ops:
             continue
         if e.sim_time > clock:
