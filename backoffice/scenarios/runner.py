@@ -209,4 +209,10 @@ def describe_failure(result: dict) -> str | None:
     return None
 
 
-__all__ = ["run_scenario", "describe_failure", "matches", "session_key", "Expect"]
+def run_step(session: Session, world_id: int, step: Step, tokens: dict[str, str]) -> dict:
+    """One step in a world, as the runner runs it (the row it prints); ``tokens`` holds the 网票
+    sessions of earlier logins and learns those of this one. For explorations and exercises."""
+    return _run_step(session, world_id, step, tokens)
+
+
+__all__ = ["run_scenario", "run_step", "describe_failure", "matches", "session_key", "Expect"]

@@ -187,9 +187,11 @@ class WpSession(WorldScoped, Base):
     """A 网票 login session (separate from the simulator user's own login)."""
 
     __tablename__ = "wp_sessions"
+    # unique per world: a fork copies its 网票 sessions, so a logged-in taxpayer stays logged in there
+    __table_args__ = (UniqueConstraint("world_id", "token_hash"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64))
     account_id: Mapped[int] = mapped_column(ForeignKey("wp_accounts.id", ondelete="CASCADE"), index=True)
     invoicer_id: Mapped[int] = mapped_column(ForeignKey("wp_invoicers.id", ondelete="CASCADE"))
     client: Mapped[str] = mapped_column(String(20))

@@ -84,9 +84,18 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('status', sa.String(length=10), server_default='ok', nullable=False))
         batch_op.add_column(sa.Column('reason', sa.String(length=300), nullable=True))
 
+    # 网票 session tokens are unique per world: a fork (an exploration's run) copies them
+    with op.batch_alter_table('wp_sessions', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('uq_wp_sessions_token_hash'), type_='unique')
+        batch_op.create_unique_constraint(batch_op.f('uq_wp_sessions_world_id_token_hash'), ['world_id', 'token_hash'])
+
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('wp_sessions', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('uq_wp_sessions_world_id_token_hash'), type_='unique')
+        batch_op.create_unique_constraint(batch_op.f('uq_wp_sessions_token_hash'), ['token_hash'])
+
     with op.batch_alter_table('job_runs', schema=None) as batch_op:
         batch_op.drop_column('reason')
         batch_op.drop_column('status')
