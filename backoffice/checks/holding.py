@@ -70,8 +70,7 @@ def issued_outside_holding(session: Session, world, limit: int) -> list[dict]:
             .order_by(Return.seq.desc()).limit(1)).first()
         rows_out = [{"table": "wp_invoices", "id": inv_id, "taxpayer": ref, "code": code, "number": _no(number),
                      "time": fmt(issued_at), "after_seq": after_seq},
-                    {"table": "sync_upload_reports", "id": report_id, "time": fmt(delivered_at) if delivered_at else None,
-                     "what": "金三 received the report" if delivered_at else "the report has not reached 金三"}]
+                    {"table": "sync_upload_reports", "id": report_id, "delivered_at": fmt(delivered_at)}]
         if taken is not None:
             rows_out.append({"table": "js_returns", "id": taken.id, "taxpayer": ref,
                              "range": _range(code, taken.start_no, taken.end_no), "time": fmt(taken.returned_at),

@@ -20,8 +20,10 @@ from ..audit.models import AuditEntry
 from ..worlds.models import World
 
 
-def recorded(session: Session, world: World) -> dict:
-    """The scenario document (a mapping) that replays ``world``."""
+def recorded(session: Session, world: World, origins: list | None = None) -> dict:
+    """The scenario document (a mapping) that replays ``world``. ``origins``, when given, receives
+    the audit entry id each step comes from (None for a clock move put in between)."""
+    origins = [] if origins is None else origins
     ops = catalogue.load_all()
     spec = dict(world.spec or {})
     spec["start"] = spec.get("start") or fmt(world.clock_start)
@@ -37,6 +39,7 @@ def recorded(session: Session, world: World) -> dict:
             target_t = parse_time(target)
             if target_t > clock:
                 steps.append({"advance": {"until": fmt(target_t)}})
+                origins.append(e.id)
                 clock = target_t
             continue
         if e.operation == "fault":    # an injected fault (sync/faults.py) replays as a fault step
@@ -44,13 +47,16 @@ def recorded(session: Session, world: World) -> dict:
                 continue
             if e.sim_time > clock:
                 steps.append({"advance": {"until": fmt(e.sim_time)}})
+                origins.append(None)
                 clock = e.sim_time
             steps.append({"fault": "clear" if (e.args or {}).get("clear") else e.args})
+            origins.append(e.id)
             continue
         if e.operation not in ops:
             continue
         if e.sim_time > clock:
             steps.append({"advance": {"until": fmt(e.sim_time)}})
+            origins.append(None)
             clock = e.sim_time
         step = {"actor": e.actor, "op": e.operation}
         if e.args:
@@ -60,12 +66,14 @@ def recorded(session: Session, world: World) -> dict:
             # the replay checks the diagnosis too
             step["expect"] = {"result": {"faq": e.result.get("faq"), "code": e.result.get("code")}}
         steps.append(step)
+        origins.append(e.id)
     doc = {"name": f"recorded from world {world.id} ({world.name})", "world": spec, "steps": steps}
     if not steps:
         # a scenario needs a step; an empty history replays as a zero move of the clock
         doc["steps"] = [{"advance": {"until": fmt(world.clock_now)}}]
     elif world.clock_now > clock:
         doc["steps"].append({"advance": {"until": fmt(world.clock_now)}})
+        origins.append(None)
     return doc
 
 

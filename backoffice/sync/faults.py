@@ -195,6 +195,18 @@ def recent_faults(session: Session, world_id: int, limit: int = 20) -> list[Sync
                                 .order_by(SyncFault.id.desc()).limit(limit)))
 
 
+def overview(session: Session, world, limit: int = 20) -> dict:
+    """What the pipeline view, the jobs page and ``backoffice jobs`` show of faults: the active ones,
+    the latest injected, and the latest runs that failed or were held back."""
+    now = world.clock_now
+    runs = session.scalars(select(JobRun).where(JobRun.world_id == world.id, JobRun.status != "ok")
+                           .order_by(JobRun.scheduled_for.desc(), JobRun.id.desc()).limit(limit))
+    return {"active": [describe(f) for f in active_faults(session, world.id, now)],
+            "recent": [describe(f) for f in recent_faults(session, world.id, limit)],
+            "failed_runs": [{"job": r.job, "scheduled_for": fmt(r.scheduled_for), "status": r.status,
+                             "reason": r.reason, "detail": r.detail or {}} for r in runs]}
+
+
 def describe(f: SyncFault) -> dict:
     out = {"id": f.id, "channel": f.channel, "kind": f.kind, "starts_at": fmt(f.starts_at), "ends_at": fmt(f.ends_at)}
     if f.delay_seconds:
