@@ -225,3 +225,18 @@ def test_openapi_lists_the_qa_routes(api):
                  "/api/v1/explorations/{job_id}", "/api/v1/explorations/{job_id}/classes/{n}/replay"):
         assert path in doc["paths"], path
     assert doc["paths"]["/api/v1/explorations"]["post"]["responses"].get("202")
+
+
+def test_the_qa_pages_are_english_in_english(app, db, make_world, inline):
+    from test_web_i18n import CJK, _chrome
+    web = web_for(app, db, make_world, spec=two_taxpayers(), role="qa")
+    job_id = _job_id(_submit(web.c, RACE))
+    for path in ("/control/explore", f"/control/explore/{job_id}", f"{web.w}/control/checks",
+                 f"{web.w}/control/explore", f"{web.w}/control"):
+        zh = web.c.get(path)
+        assert zh.status_code == 200 and CJK.search(text(zh))
+        en = web.c.get(path + "?lang=en")
+        assert en.status_code == 200
+        leftovers = [c for c in _chrome(text(en), skip_h1=path.endswith("/control") or "explore/" in path)
+                     if CJK.search(c)]
+        assert not leftovers, (path, leftovers)

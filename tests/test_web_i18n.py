@@ -9,9 +9,10 @@ from babel.messages.mofile import read_mo
 
 import backoffice
 from backoffice import catalogue
-from backoffice.translations.en_strings import EN
+from backoffice.translations.make_catalog import english_strings
 from web_support import post, text, web_for
 
+EN = english_strings()     # every area's en_*.py, merged as the catalogue is
 CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
 # FAQ terms the English labels keep beside their translation, so trainees can match the FAQ.
 KEPT_TERMS = ("营改增", "金税通", "同步信息")

@@ -42,6 +42,7 @@ def register(main: click.Group) -> None:
             echo_json(view)
             return
         _print_pipeline(view)
+        _print_faults(s, get_world(s, world_id))
 
     @main.command("jobs")
     @click.argument("world_id", type=int)
@@ -60,11 +61,15 @@ def register(main: click.Group) -> None:
         click.echo(f"world {w.id} at {fmt(w.clock_now)}")
         for t, _p, name, _ in next_events(s, w)[:5]:
             click.echo(f"  next: {fmt(t)}  {name}")
+        _print_faults(s, w)
         runs = job_runs(s, w, limit)
         if not runs:
             click.echo("  no job run has moved anything yet")
         for r in runs:
-            click.echo(f"  {r['scheduled_for']}  {r['job']:<22} {r['items']:>7} item(s)")
+            if r.get("status", "ok") == "ok":
+                click.echo(f"  {r['scheduled_for']}  {r['job']:<22} {r['items']:>7} item(s)")
+            else:   # failed or held back by an injected fault (sync/faults.py)
+                click.echo(f"  {r['scheduled_for']}  {r['job']:<22} {r['status'].upper():>7}  {r['reason'] or ''}")
 
 
 def _print_pipeline(view: dict) -> None:
@@ -91,3 +96,10 @@ def _print_pipeline(view: dict) -> None:
         click.echo("pending: nothing")
     for item in view["pending"]:
         click.echo(f"pending: {item['what']} — {item['channel'] or '-'} — {item['arrives']}")
+
+
+def _print_faults(session, world) -> None:
+    from .faults import active_faults, describe
+    for f in map(describe, active_faults(session, world.id, world.clock_now)):
+        click.echo(f"fault:  {f['channel']} {f['kind']}" + (f" by {f['by']}" if f.get("by") else "")
+                   + f" since {f['starts_at']}" + (f" until {f['ends_at']}" if f["ends_at"] else " until cleared"))
