@@ -181,7 +181,7 @@ def _fault(session: Session, world_id: int, step: Step, time: str) -> dict:
         crash = "".join(traceback.format_exception_only(type(exc), exc)).strip()
         return _row(step, time, f"CRASH {crash}", False, "ok", f"CRASH {crash}", op=label,
                     trace=traceback.format_exc())
-    return _row(step, time, "ok " + _short(res), True, "ok", "ok", op=label)
+    return dict(_row(step, time, "ok " + _short(res), True, "ok", "ok", op=label), actor=SCENARIO_ACTOR)
 
 
 def _row(step: Step, time: str, outcome: str, ok: bool, expected: Any, got: Any, *, op: str | None = None,

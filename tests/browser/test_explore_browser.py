@@ -39,3 +39,23 @@ def test_explore_a_shipped_file_then_replay_its_race(page, db):
     expect(page).to_have_url(re.compile(r"/worlds/\d+/control$"))
     expect(page.locator(".checks-panel")).to_contain_text("issued_outside_holding")
     shot(page, "explore-replayed-world")
+
+
+def test_inject_a_fault_and_see_the_failed_runs(page, db, make_world):
+    from qa_support import two_taxpayers
+    user = make_user(db, "qa")
+    world = make_world(two_taxpayers())
+    world.owner_id = user.id
+    db.commit()
+    page.set_viewport_size({"width": 1366, "height": 768})
+    ui_login(page, user.username, PASSWORD)
+    page.goto(f"/worlds/{world.id}/control")
+    page.select_option("#fault-channel", "incremental")
+    page.fill("#fault-for", "2h")
+    page.click("form.inject-fault button[type=submit]:not([name])")
+    expect(page.locator(".active-faults")).to_contain_text("增量同步")
+    page.click("text=+1h")
+    page.goto(f"/worlds/{world.id}/control/taxpayers/acme?lang=en")
+    shot(page, "faults-taxpayer-en")
+    expect(page.locator(".active-faults")).to_contain_text("Incremental sync")
+    expect(page.locator(".active-faults")).to_contain_text("2016-05-03 11:00")
