@@ -25,6 +25,7 @@ def configure_database(app: Flask) -> None:
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["backoffice.engine"] = engine
     app.extensions["backoffice.sessions"] = make_session_factory(engine)
+    app.extensions["backoffice.read_sessions"] = make_session_factory(engine, read_only=True)
     init_db(app)
 
 

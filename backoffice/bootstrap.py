@@ -11,7 +11,8 @@ from .seed import load_demo
 from .users.models import User
 from .users.service import create_user
 from .worlds.models import World
-from .worlds.service import add_member, create_world, template_world
+from .worldbuild import create_world, template_world
+from .worlds.service import add_member
 
 DEMO_USERS = (("instructor", "instructor", "演示教员"), ("trainee", "trainee", "演示学员"), ("qa", "qa", "演示测试"))
 DEMO_WORLD = "演示世界"

@@ -133,7 +133,7 @@ def world_create(name, spec_file, owner):
     import yaml
     from sqlalchemy import select
     from .users.models import User
-    from .worlds.service import create_world
+    from .worldbuild import create_world
     spec = None
     if spec_file:
         data = yaml.safe_load(Path(spec_file).read_text(encoding="utf-8"))
@@ -146,7 +146,7 @@ def world_create(name, spec_file, owner):
             fail(OperationError("NOT_FOUND", field="owner", reason=f"no user {owner}"))
         owner_id = u.id
     try:
-        w = create_world(s, spec, name=name, owner_id=owner_id)
+        w = create_world(s, spec, name=name, owner_id=owner_id, commit=True)
         s.commit()
     except OperationError as exc:
         fail(exc)
@@ -175,7 +175,7 @@ def _get(s, world_id):
 @click.argument("world_id", type=int)
 @with_appcontext
 def world_reset(world_id):
-    from .worlds.service import reset_world
+    from .worldbuild import reset_world
     s = db_session()
     w = reset_world(s, _get(s, world_id))
     s.commit()

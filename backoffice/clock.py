@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from .clock_models import JobRun, WorkItem
 from .errors import OperationError
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -111,22 +112,16 @@ WORK_HANDLERS: dict[str, Callable] = {}
 
 
 def register_job(job: Job) -> None:
+    """A domain declares one of its scheduled jobs (the sync channels do, on import)."""
     JOBS[job.name] = job
 
 
-# Modules that register the scheduled jobs; imported before any advance so that no door
-# (CLI, web, tests) can move a clock with the sync jobs missing.
-JOB_MODULES = ("backoffice.sync.channels",)
-
-
 def load_jobs() -> dict[str, Job]:
-    import importlib
-    for module in JOB_MODULES:
-        try:
-            importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
+    """Every registered job. The domains register theirs when the catalogue loads them, which
+    happens before any advance, so no door (CLI, web, tests) moves a clock with a job missing."""
+    from .catalogue import load_all
+
+    load_all()
     return JOBS
 
 
@@ -157,10 +152,6 @@ def _next_fire(job: Job, after: datetime, inclusive: bool) -> datetime | None:
 def next_events(session: Session, world, until: datetime | None = None,
                 jobs: Iterable[Job] | None = None) -> list[tuple[datetime, int, str, object]]:
     """What fires next in ``world`` after its current time: [(time, priority, name, payload)]."""
-    from .catalogue import load_all
-    from .sync.models import WorkItem
-
-    load_all()
     now = world.clock_now
     out = []
     for job in sorted(jobs if jobs is not None else load_jobs().values(), key=lambda j: j.priority):
@@ -189,10 +180,7 @@ def advance(session: Session, world, to: datetime, *, jobs: Iterable[Job] | None
     complete, so a run killed half way re-fires that occurrence when advanced again; every job is
     idempotent). Returns one record per occurrence that did something.
     """
-    from .catalogue import load_all
-    from .sync.models import JobRun, WorkItem
-
-    load_all()  # the domains register their jobs and work handlers on import
+    load_jobs()  # the domains register their jobs and work handlers on import
     to = to.astimezone(timezone.utc)
     if to < world.clock_now:
         raise OperationError("CLOCK_BACKWARDS", field="to",
@@ -211,8 +199,6 @@ def advance(session: Session, world, to: datetime, *, jobs: Iterable[Job] | None
 
 def _advance(session: Session, world, to: datetime, job_list: list[Job], commit: bool,
              on_event: Callable | None) -> list[dict]:
-    from .sync.models import JobRun, WorkItem
-
     fired: list[dict] = []
     # The cursor is (time, priority): after running a job at t, jobs of lower priority at t are done,
     # those of higher priority at t still may run.
@@ -286,7 +272,6 @@ def _advance(session: Session, world, to: datetime, job_list: list[Job], commit:
 
 def _failed_run(session: Session, world, job: str, t: datetime, exc: JobFailed) -> dict:
     """Record a failed (or held back) run; two due items of one kind failing at one instant share a row."""
-    from .sync.models import JobRun
 
     row = session.execute(select(JobRun).where(JobRun.world_id == world.id, JobRun.job == job,
                                                JobRun.scheduled_for == t)).scalar_one_or_none()

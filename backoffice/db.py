@@ -1,17 +1,24 @@
-"""Database plumbing: declarative base, column types, engine and world-scoped sessions.
+"""Database plumbing: declarative base, column types, per-world keys, engine and sessions.
 
 Amounts are ``Decimal`` yuan stored as integer fen; times are timezone-aware in Python and stored
-as naive UTC (SQLite drops offsets). Every domain row carries ``world_id``; a session opened for a
-world filters every ORM query by it (SQLAlchemy's ``with_loader_criteria`` multi-tenancy recipe).
-Set-based Core statements filter by world explicitly.
+as naive UTC (SQLite drops offsets).
+
+Every domain row belongs to one world and is keyed ``(world_id, id)``, its ``id`` numbered within
+that world (:mod:`backoffice.worlds.keys` hands them out); references between domain rows are
+composite foreign keys ``(world_id, x_id)``, so the database itself forbids a row from pointing into
+another world, and a copy of a world is its rows unchanged but for ``world_id`` — what a fork costs
+is the rows it copies, never the span of anybody's ids. A session opened for a world filters every
+ORM query by it (SQLAlchemy's ``with_loader_criteria`` multi-tenancy recipe); set-based Core
+statements filter by world explicitly.
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from decimal import Decimal, ROUND_HALF_UP
 
-from sqlalchemy import (BigInteger, DateTime, ForeignKey, Integer, MetaData, create_engine, event,
-                        types)
+from sqlalchemy import (BigInteger, DateTime, ForeignKey, ForeignKeyConstraint, Index, Integer, MetaData,
+                        create_engine, event, types)
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import (DeclarativeBase, Mapped, Session, declared_attr, mapped_column,
                             sessionmaker, with_loader_criteria)
@@ -22,7 +29,8 @@ NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
     "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    # every column of the key: a table may refer twice to one table (requested_by, decided_by)
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s",
     "pk": "pk_%(table_name)s",
 }
 
@@ -75,11 +83,25 @@ class UTCDateTime(types.TypeDecorator):
 
 
 class WorldScoped:
-    """Mixin for every domain table: the row belongs to one world."""
+    """Mixin for every domain table: the row belongs to one world and is keyed ``(world_id, id)``.
+
+    A model declares ``id: Mapped[int] = mapped_column(Integer, primary_key=True)``; the ids of new
+    rows are numbered per world when the session flushes (:mod:`backoffice.worlds.keys`).
+    """
 
     @declared_attr
     def world_id(cls) -> Mapped[int]:
-        return mapped_column(Integer, ForeignKey("worlds.id", ondelete="CASCADE"), index=True)
+        return mapped_column(BigId, ForeignKey("worlds.id", ondelete="CASCADE"), primary_key=True, sort_order=-10)
+
+
+def world_fk(column: str, target: str, *, ondelete: str | None = None) -> ForeignKeyConstraint:
+    """A reference to another row of the same world: ``(world_id, column)`` → ``target (world_id, id)``."""
+    return ForeignKeyConstraint(["world_id", column], [f"{target}.world_id", f"{target}.id"], ondelete=ondelete)
+
+
+def world_index(table: str, *columns: str, unique: bool = False) -> Index:
+    """An index that serves one world's lookups: ``world_id`` first, then ``columns``."""
+    return Index(f"ix_{table}_{'_'.join(columns)}", "world_id", *columns, unique=unique)
 
 
 def make_engine(url: str, **kw) -> Engine:
@@ -92,10 +114,16 @@ def make_engine(url: str, **kw) -> Engine:
     return engine
 
 
+# Execution option naming how a transaction starts on SQLite: "write" (the default) begins with
+# BEGIN IMMEDIATE, taking the write lock at once, so concurrent writers queue on the busy timeout
+# instead of failing half way with "database is locked"; "read" begins deferred and never takes it,
+# so under WAL a page or a report reads while a writer works. Ignored by PostgreSQL.
+SQLITE_BEGIN = "backoffice_sqlite_begin"
+
+
 def _sqlite_setup(engine: Engine) -> None:
     # pysqlite's own transaction handling is bypassed (SQLAlchemy's documented workaround) so that
-    # every transaction starts with BEGIN IMMEDIATE: concurrent writers queue on the busy timeout
-    # instead of failing with "database is locked" half way through.
+    # this module decides how each transaction begins.
     @event.listens_for(engine, "connect")
     def _connect(dbapi_conn, _record):
         dbapi_conn.isolation_level = None
@@ -108,12 +136,16 @@ def _sqlite_setup(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(conn):
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        read = conn.get_execution_options().get(SQLITE_BEGIN) == "read"
+        conn.exec_driver_sql("BEGIN" if read else "BEGIN IMMEDIATE")
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    factory = sessionmaker(bind=engine, expire_on_commit=False)
-    return factory
+def make_session_factory(engine: Engine, *, read_only: bool = False) -> sessionmaker[Session]:
+    """Sessions on ``engine``; ``read_only`` ones never take SQLite's write lock (see SQLITE_BEGIN)."""
+    from .worlds import keys  # noqa: F401  (numbers the ids of new rows at every flush)
+
+    bind = engine.execution_options(**{SQLITE_BEGIN: "read"}) if read_only else engine
+    return sessionmaker(bind=bind, expire_on_commit=False)
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -131,6 +163,21 @@ def world_session(factory: sessionmaker[Session], world_id: int) -> Session:
     session = factory()
     session.info["world_id"] = world_id
     return session
+
+
+@contextmanager
+def scoped_to_world(session: Session, world_id: int):
+    """While inside, every ORM query of ``session`` sees only rows of ``world_id`` (a second guard
+    behind the explicit filters: ids repeat from world to world)."""
+    previous = session.info.get("world_id")
+    session.info["world_id"] = world_id
+    try:
+        yield session
+    finally:
+        if previous is None:
+            session.info.pop("world_id", None)
+        else:
+            session.info["world_id"] = previous
 
 
 def is_postgres(session_or_engine) -> bool:

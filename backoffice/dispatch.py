@@ -23,7 +23,8 @@ from .jinsan.models import Officer
 from .security import token_hash
 from .wangpiao.models import PcMachine, WpAccount, WpInvoicer, WpSession
 from .worlds.models import World
-from .worlds.service import can_see, get_world, next_seq
+from .db import scoped_to_world
+from .worlds.service import can_see, get_world, next_seq, touch
 
 
 @dataclass
@@ -81,8 +82,8 @@ def resolve_actor(session: Session, world: World, name: str, op: catalogue.Opera
                                                           WpSession.active.is_(True))).scalar_one_or_none()
         if sess is None:
             raise OperationError("NOT_LOGGED_IN", field="actor")
-        account = session.get(WpAccount, sess.account_id)
-        inv = session.get(WpInvoicer, sess.invoicer_id)
+        account = session.get(WpAccount, (world.id, sess.account_id))
+        inv = session.get(WpInvoicer, (world.id, sess.invoicer_id))
         if account is None or account.ref != ref or (invoicer and inv.name != invoicer):
             raise OperationError("NOT_LOGGED_IN", field="actor", reason="the session belongs to someone else")
         actor.wp_session = sess
@@ -123,7 +124,10 @@ def execute(session: Session, world_id: int, actor_name: str, op_name: str, raw_
                                      reason=f"a {actor.role} may not {op_name}")
         args = catalogue.parse_args(op, raw_args)
         ctx = Ctx(session, world, actor, world.clock_now)
-        result = op.func(ctx, args) or {}
+        with scoped_to_world(session, world.id):
+            result = op.func(ctx, args) or {}
+        if op.mutates:
+            touch(world)
         session.flush()
         record(session, world_id=world.id, actor=actor_name, actor_kind=actor.kind, operation=op_name,
                args=raw_args, result=_audit_result(result), sim_time=world.clock_now,
@@ -140,7 +144,7 @@ def execute(session: Session, world_id: int, actor_name: str, op_name: str, raw_
             session.rollback()
         if world is not None:
             try:
-                w = session.get(World, world_id)
+                w = session.get(World, world.id)
                 record(session, world_id=world_id, actor=actor_name,
                        actor_kind=actor.kind if actor else ("taxpayer" if "/" in actor_name else "unknown"),
                        operation=op_name, args=raw_args, error_code=exc.code, error_field=exc.field,
@@ -181,6 +185,7 @@ def advance_clock(session: Session, world_id: int, *, by: str | None = None, unt
         raise OperationError("CLOCK_BACKWARDS", field="until",
                              reason=f"the clock is at {fmt(start)}; it only moves forward")
     fired = advance(session, world, target)
+    touch(world)
     record(session, world_id=world.id, actor=actor, actor_kind="system", operation="advance", args=args,
            result={"from": fmt(start), "to": fmt(world.clock_now), "events": len(fired)},
            sim_time=world.clock_now, user_id=getattr(user, "id", None))

@@ -67,9 +67,14 @@ FILES = {
 }
 
 
+# libyaml's loader where the machine has it: the seed files are read at every start and every
+# scenario checks its world block against the base data
+SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _read_yaml(path: Path) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=SafeLoader)
     except FileNotFoundError:
         raise SeedError(f"{path}: file missing") from None
     except yaml.YAMLError as exc:
@@ -85,10 +90,25 @@ def _validate(model, data, path: Path, key: str | None = None):
 
 
 def load_base(seed_path: str | Path | None = None, base: str = "default") -> BaseData:
+    """The base data named ``base``, validated; read once per process (again only when a file of it
+    changes)."""
     root = Path(seed_path or default_seed_path())
     folder = root / "base" if base == "default" else root / "bases" / base
     if not folder.is_dir():
         raise SeedError(f"{folder}: no base data named {base!r}")
+    stamp = tuple((name, _mtime(folder / name)) for name in FILES)
+    return _load_base(folder, stamp)
+
+
+def _mtime(path: Path) -> int | None:
+    try:
+        return path.stat().st_mtime_ns
+    except FileNotFoundError:
+        return None
+
+
+@lru_cache(maxsize=8)
+def _load_base(folder: Path, stamp: tuple) -> BaseData:
     merged: dict = {}
     for fname, keys in FILES.items():
         path = folder / fname

@@ -47,7 +47,8 @@ def main(argv=None) -> float:
     from backoffice.migrate import upgrade
     from backoffice.scenarios.loader import load_data
     from backoffice.scenarios.runner import run_scenario
-    from backoffice.worlds.service import delete_world, get_world, template_world
+    from backoffice.worldbuild import template_world
+    from backoffice.worlds.service import delete_world, get_world
 
     url = args.database_url or f"sqlite:///{tempfile.mkdtemp(prefix='bench-')}/bench.db"
     upgrade(url)

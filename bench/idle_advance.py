@@ -31,7 +31,7 @@ def main(argv=None) -> float:
     from backoffice.clock import advance, load_jobs
     from backoffice.sync import nightly
     from backoffice.sync.models import JobRun
-    from backoffice.worlds.service import create_world
+    from backoffice.worldbuild import create_world
     from jobs.schedules import batch_size
 
     url, engine, factory = open_db(args.database_url)

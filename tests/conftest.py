@@ -19,7 +19,7 @@ from backoffice.config import normalize_database_url
 from backoffice.db import make_engine
 from backoffice.dispatch import execute
 from backoffice.migrate import upgrade
-from backoffice.worlds.service import create_world
+from backoffice.worldbuild import create_world
 
 START = datetime.fromisoformat("2016-05-03T09:00:00+08:00")
 

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from backoffice.bootstrap import DEMO_KEY, DEMO_WORLD, ensure_demo
 from backoffice.seed import load_demo
 from backoffice.worlds.models import World
-from backoffice.worlds.service import create_world
+from backoffice.worldbuild import create_world
 
 
 def test_a_second_world_named_like_the_demo_does_not_break_the_next_start(db, tmp_path):

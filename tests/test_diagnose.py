@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from backoffice.dispatch import advance_clock, execute
 from backoffice.errors import OperationError
 from backoffice.failures import entry
-from backoffice.worlds.service import create_world
+from backoffice.worldbuild import create_world
 
 START = "2016-05-03T09:00:00+08:00"
 ACCOUNT, PASSWORD = "11500000000000000001", "000001"

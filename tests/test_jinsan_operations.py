@@ -112,7 +112,7 @@ def test_unknown_taxpayer_is_invalid_input(w, op):
 def test_sale_before_enablement_is_not_auto_delivered(db, w, op):
     res = op(w, "h_spec", "sell_invoices", taxpayer="acme", code=WP, start="00000001", end="00000100")
     assert res["start"] == "00000001" and res["sold_at"] == fmt(w.clock_now) and res["enabled_at_sale"] is False
-    sale = db.get(Sale, res["sale_id"])
+    sale = db.get(Sale, (w.id, res["sale_id"]))
     assert (sale.status, sale.enabled_at_sale, sale.start_no, sale.end_no) == ("active", False, 1, 100)
     [change] = rows(db, Change, w, Change.sale_id == sale.id)
     assert change.kind == "sale" and change.auto is False and change.seq == sale.seq
@@ -122,7 +122,7 @@ def test_sale_before_enablement_is_not_auto_delivered(db, w, op):
 def test_sale_after_enablement_is_auto_delivered_once_20_minutes_old(db, w, op):
     op(w, "h_spec", "open_wangpiao", taxpayer="acme")
     res = op(w, "h_spec", "sell_invoices", taxpayer="acme", code=WP, start="00000001", end="00000100")
-    sale = db.get(Sale, res["sale_id"])
+    sale = db.get(Sale, (w.id, res["sale_id"]))
     assert sale.enabled_at_sale is True and sale.seq > tp(db, w, "acme").enabled_seq
     [change] = rows(db, Change, w, Change.sale_id == sale.id)
     assert change.auto is True and change.taxpayer_id == sale.taxpayer_id
@@ -131,7 +131,7 @@ def test_sale_after_enablement_is_auto_delivered_once_20_minutes_old(db, w, op):
 
 def test_paper_sale_never_enters_the_outbox(db, w, op):
     res = op(w, "h_spec", "sell_invoices", taxpayer="beta", code=PAPER, start="00000001", end="00000010")
-    assert db.get(Sale, res["sale_id"]).enabled_at_sale is True
+    assert db.get(Sale, (w.id, res["sale_id"])).enabled_at_sale is True
     assert rows(db, Change, w) == []
 
 
@@ -145,7 +145,7 @@ def test_sale_outside_the_sellers_stock_is_unavailable(w, op, start, end):
 
 def test_each_office_sells_its_own_stock(db, w, op):
     res = op(w, "h_spec2", "sell_invoices", taxpayer="other", code=WP, start="00100001", end="00100010")
-    assert db.get(Sale, res["sale_id"]).officer_id is not None
+    assert db.get(Sale, (w.id, res["sale_id"])).officer_id is not None
 
 
 def test_sold_numbers_cannot_be_sold_again_until_returned(w, op):
@@ -175,7 +175,7 @@ def test_sale_input_rules(w, op, args, field):
 
 def test_partial_return_splits_the_sale_and_keeps_its_history(db, w, op):
     sold = op(w, "h_spec", "sell_invoices", taxpayer="acme", code=WP, start="00000001", end="00000100")
-    parent = db.get(Sale, sold["sale_id"])
+    parent = db.get(Sale, (w.id, sold["sale_id"]))
     advance_clock(db, w.id, by="1h")
     op(w, "h_spec", "open_wangpiao", taxpayer="acme")
     res = op(w, "h_spec", "return_invoices", taxpayer="acme", code=WP, start="00000041", end="00000060")
@@ -266,7 +266,7 @@ def test_reset_password_queues_the_reset(db, w, op):
 # --- 行业核定 ------------------------------------------------------------------------------------
 
 def assigned(db, w, ref):
-    return [(ti.slot, db.get(Industry, ti.industry_id).code)
+    return [(ti.slot, db.get(Industry, (w.id, ti.industry_id)).code)
             for ti in sorted(rows(db, TaxpayerIndustry, w, TaxpayerIndustry.taxpayer_id == tp(db, w, ref).id),
                              key=lambda ti: ti.slot)]
 
@@ -315,7 +315,7 @@ def test_report_and_approve_adds_the_item_to_the_industry(db, w, op):
     res = op(w, "h_coll", "approve_item", item="无人机航拍服务", industry="会议及展览服务")
     assert res["industry"] == "7292" and len(res["requests"]) == 2
     [item] = rows(db, Item, w, Item.name == "无人机航拍服务")
-    assert db.get(Industry, item.industry_id).code == "7292"
+    assert db.get(Industry, (w.id, item.industry_id)).code == "7292"
     assert item.seq > 0 and item.added_at == w.clock_now
     assert {r.status for r in rows(db, ItemRequest, w)} == {"approved"}
     # now it exists: the specialist's remedy is the industry, not another report

@@ -38,7 +38,7 @@ def advance_to(db, world, text: str) -> dict:
 def purchases(db, world, ref: str) -> list[tuple[str, int, int]]:
     db.expire_all()
     rows = db.execute(select(WpPurchase.code, WpPurchase.start_no, WpPurchase.end_no)
-                      .join(WpAccount, WpAccount.id == WpPurchase.account_id)
+                      .join(WpAccount, (WpAccount.world_id == WpPurchase.world_id) & (WpAccount.id == WpPurchase.account_id))
                       .where(WpPurchase.world_id == world.id, WpAccount.ref == ref)
                       .order_by(WpPurchase.start_no)).all()
     return [tuple(r) for r in rows]
@@ -52,7 +52,8 @@ def account(db, world, ref: str) -> WpAccount | None:
 def industries(db, world, ref: str) -> list[str]:
     db.expire_all()
     return list(db.scalars(select(WpTaxpayerIndustry.industry_code)
-                           .join(WpAccount, WpAccount.id == WpTaxpayerIndustry.account_id)
+                           .join(WpAccount, (WpAccount.world_id == WpTaxpayerIndustry.world_id)
+                                 & (WpAccount.id == WpTaxpayerIndustry.account_id))
                            .where(WpAccount.world_id == world.id, WpAccount.ref == ref)
                            .order_by(WpTaxpayerIndustry.slot)))
 
@@ -194,7 +195,8 @@ def test_new_account_is_invisible_at_0159_and_present_at_0200_with_its_admin(db,
     acc = account(db, w, "acme")
     assert (acc.password_state, acc.ca, acc.red_limit, acc.created_by) == ("default", "pc", Decimal("300.00"),
                                                                           "nightly_clearing")
-    admins = db.execute(select(WpInvoicer.name, WpInvoicer.is_admin).where(WpInvoicer.account_id == acc.id)).all()
+    admins = db.execute(select(WpInvoicer.name, WpInvoicer.is_admin).where(WpInvoicer.world_id == w.id,
+                                                                          WpInvoicer.account_id == acc.id)).all()
     assert [tuple(a) for a in admins] == [("系统管理员", True)]
     assert db.execute(select(func.count()).select_from(ClTaxpayer).where(ClTaxpayer.world_id == w.id,
                                                                          ClTaxpayer.ref == "acme")).scalar() == 1

@@ -10,13 +10,14 @@ import time
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
 from backoffice.clearing.models import ClIndustry, ClTaxpayer
 from backoffice.dispatch import advance_clock
 from backoffice.jinsan.models import Change, Industry, Sale, Taxpayer, TaxpayerIndustry
 from backoffice.sync.models import JobRun
 from backoffice.wangpiao.models import WpAccount, WpInvoicer, WpPurchase, WpTaxpayerIndustry
+from backoffice.worldbuild.rows import bulk_insert
 from backoffice.worlds.models import World
 
 N = 3000
@@ -28,22 +29,21 @@ def populate(db, world) -> None:
     """N enabled taxpayers waiting for their accounts, each with two industries and a sale."""
     w = world.id
     seq = world.next_seq
-    db.execute(insert(Taxpayer), [
-        {"world_id": w, "ref": f"k{i}", "kind": "unit", "name": f"纳税人{i}", "tax_id": f"T{i:017d}",
+    bulk_insert(db, Taxpayer, w, [
+        {"ref": f"k{i}", "kind": "unit", "name": f"纳税人{i}", "tax_id": f"T{i:017d}",
          "registration_no": f"1150{i:016d}", "taxpayer_code": f"1150{i:016d}", "wangpiao_enabled": True,
          "enabled_at": ENABLED_AT, "enabled_seq": seq + i, "industries_seq": seq + N + i} for i in range(N)])
     ids = dict(db.execute(select(Taxpayer.ref, Taxpayer.id).where(Taxpayer.world_id == w)).all())
     inds = list(db.scalars(select(Industry.id).where(Industry.world_id == w).order_by(Industry.id).limit(2)))
-    db.execute(insert(TaxpayerIndustry), [
-        {"world_id": w, "taxpayer_id": ids[f"k{i}"], "industry_id": inds[slot], "slot": slot}
-        for i in range(N) for slot in (0, 1)])
-    db.execute(insert(Sale), [
-        {"world_id": w, "taxpayer_id": ids[f"k{i}"], "code": ROLL, "start_no": i * 10 + 1, "end_no": i * 10 + 10,
+    bulk_insert(db, TaxpayerIndustry, w, [
+        {"taxpayer_id": ids[f"k{i}"], "industry_id": inds[slot], "slot": slot} for i in range(N) for slot in (0, 1)])
+    bulk_insert(db, Sale, w, [
+        {"taxpayer_id": ids[f"k{i}"], "code": ROLL, "start_no": i * 10 + 1, "end_no": i * 10 + 10,
          "sold_at": ENABLED_AT, "seq": seq + 2 * N + i, "enabled_at_sale": True, "status": "active"}
         for i in range(N)])
     sales = dict(db.execute(select(Sale.taxpayer_id, Sale.id).where(Sale.world_id == w)).all())
-    db.execute(insert(Change), [
-        {"world_id": w, "seq": seq + 2 * N + i, "taxpayer_id": ids[f"k{i}"], "kind": "sale",
+    bulk_insert(db, Change, w, [
+        {"seq": seq + 2 * N + i, "taxpayer_id": ids[f"k{i}"], "kind": "sale",
          "sale_id": sales[ids[f"k{i}"]], "created_at": ENABLED_AT, "ready_at": ENABLED_AT + timedelta(minutes=20),
          "auto": True, "forced": False} for i in range(N)])
     world.next_seq = seq + 3 * N

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 
-from backoffice.clock import fmt
+from backoffice.clock import fmt, wall_now
 from backoffice.cli import main
 from backoffice.sync.scheduler import (acquire_lease, advance_live_worlds, lease_holder, release_lease,
                                        start_background_scheduler, stop_background_scheduler, tick)
@@ -74,3 +74,39 @@ def test_a_second_scheduler_does_not_start(app):
     finally:
         stop_background_scheduler(app)
     assert lease_holder(factory) is None
+
+
+def test_an_idle_live_world_moves_with_the_others_until_something_is_due(app, db, make_world, op):
+    w = make_world({"officers": [SPECIALIST], "taxpayers": [taxpayer("acme", 1, enabled=True)]})
+    wid = w.id
+    start = wall_now()     # operations in a live world first catch it up to the real wall clock
+    set_clock_mode(db, get_world(db, wid), "live", speed=60, at_wall=start)
+    db.commit()
+    factory = app.extensions["backoffice.sessions"]
+    # the first tick works out what is due next: nothing
+    assert advance_live_worlds(factory, at_wall=start + timedelta(seconds=1), world_ids=[wid]) == {wid: 0}
+    db.expire_all()
+    assert get_world(db, wid).next_due.year == 9999
+    db.rollback()
+    # from then on the world is idle: its clock moves in the tick's one statement, nothing is advanced
+    assert advance_live_worlds(factory, at_wall=start + timedelta(seconds=10), world_ids=[wid]) == {}
+    db.expire_all()
+    assert fmt(get_world(db, wid).clock_now) == "2016-05-03T09:10:00+08:00"
+    db.rollback()
+    # a sale changes the world: what is due is worked out again, and the 09:35 run delivers it
+    op(w, "h_zhang", "sell_invoices", taxpayer="acme", code=ROLL, start="00000001", end="00000010")
+    assert get_world(db, wid).next_due is None
+    sold = get_world(db, wid).clock_now
+    db.commit()
+    assert advance_live_worlds(factory, at_wall=start + timedelta(seconds=11), world_ids=[wid]) == {wid: 0}
+    db.expire_all()
+    due = get_world(db, wid).next_due
+    assert due >= sold + timedelta(minutes=20) and due.minute % 5 == 0 and due.second == 0
+    db.rollback()
+    seconds = (due - get_world(db, wid).clock_start).total_seconds() / 60
+    db.rollback()
+    assert advance_live_worlds(factory, at_wall=start + timedelta(seconds=seconds - 0.5), world_ids=[wid]) == {}
+    assert advance_live_worlds(factory, at_wall=start + timedelta(seconds=seconds), world_ids=[wid]) == {wid: 1}
+    db.expire_all()
+    assert db.execute(select(WpPurchase.id).where(WpPurchase.world_id == wid)).first() is not None
+    db.rollback()

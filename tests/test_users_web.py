@@ -7,7 +7,8 @@ import uuid
 import pytest
 
 from backoffice.users.service import create_user
-from backoffice.worlds.service import add_member, create_world
+from backoffice.worldbuild import create_world
+from backoffice.worlds.service import add_member
 
 
 def csrf_from(html: str) -> str:

@@ -11,7 +11,8 @@ from backoffice.db import world_session
 from backoffice.errors import OperationError
 from backoffice.jinsan.models import Officer, Sale, Taxpayer
 from backoffice.wangpiao.models import WpAccount, WpPurchase
-from backoffice.worlds.service import (create_world, delete_world, fork_world, get_world, reset_world,
+from backoffice.worldbuild import create_world, reset_world
+from backoffice.worlds.service import (delete_world, fork_world, get_world,
                                        world_tables)
 
 UNIT = {"ref": "acme", "kind": "unit", "name": "重庆某某广告有限公司", "tax_id": "91500000MA5U0A0A2M",
@@ -76,11 +77,11 @@ def test_fork_is_a_full_copy_with_clock_seed_and_sequence(db, make_world):
     assert (copy.clock_now, copy.seed, copy.next_seq) == (src.clock_now, src.seed, src.next_seq)
     # references were re-pointed inside the copy, never at the source's rows
     purchase = db.scalars(select(WpPurchase).where(WpPurchase.world_id == copy.id)).one()
-    sale = db.get(Sale, purchase.source_sale_id)
+    sale = db.get(Sale, (copy.id, purchase.source_sale_id))
     assert sale.world_id == copy.id
     account = db.scalars(select(WpAccount).where(WpAccount.world_id == copy.id)).one()
-    assert db.get(Taxpayer, account.source_taxpayer_id).world_id == copy.id
-    officer = db.get(Officer, db.get(Taxpayer, account.source_taxpayer_id).specialist_id)
+    assert db.get(Taxpayer, (copy.id, account.source_taxpayer_id)).world_id == copy.id
+    officer = db.get(Officer, (copy.id, db.get(Taxpayer, (copy.id, account.source_taxpayer_id)).specialist_id))
     assert officer.world_id == copy.id and officer.login == "h_zhang"
 
 

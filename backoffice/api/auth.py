@@ -70,4 +70,6 @@ def visible_world(world_id: int, *, manage: bool = False) -> World:
         raise OperationError("FORBIDDEN", field="world",
                              reason="only the world's owner or an instructor may do this",
                              reason_zh="仅世界的所有者或教员可执行此操作")
+    # every ORM query of this request sees this world's rows only (ids repeat from world to world)
+    session.info["world_id"] = world.id
     return world

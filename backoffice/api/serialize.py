@@ -103,7 +103,7 @@ def _range(code: str, start: int, end: int) -> dict:
 
 def jinsan_view(session: Session, world: World, tp: Taxpayer) -> dict:
     wid = world.id
-    specialist = session.get(Officer, tp.specialist_id) if tp.specialist_id else None
+    specialist = session.get(Officer, (tp.world_id, tp.specialist_id)) if tp.specialist_id else None
     industries = session.execute(
         select(TaxpayerIndustry.slot, Industry.code, Industry.name)
         .join(Industry, Industry.id == TaxpayerIndustry.industry_id)

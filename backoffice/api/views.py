@@ -22,6 +22,7 @@ from ..sync.models import JobRun
 from ..users.models import User
 from ..web.db import get_session
 from ..web.errors import STATUS
+from .. import worldbuild
 from ..worlds import service as worlds
 from . import auth, schemas, serialize
 from .openapi import build_document
@@ -114,7 +115,8 @@ def _spec(raw):
 def create_world():
     body = schemas.parse_body(schemas.WorldCreate, json_body())
     db = get_session()
-    world = worlds.create_world(db, _spec(body.world), name=body.name or "world", owner_id=auth.current_user().id)
+    world = worldbuild.create_world(db, _spec(body.world), name=body.name or "world", owner_id=auth.current_user().id,
+                                    commit=True)
     db.commit()
     return jsonify(serialize.world_detail(db, world)), 201
 
@@ -138,7 +140,7 @@ def fork_world(world_id: int):
 def reset_world(world_id: int):
     world = auth.visible_world(world_id, manage=True)
     db = get_session()
-    worlds.reset_world(db, world)
+    worldbuild.reset_world(db, world)
     db.commit()
     return jsonify(serialize.world_detail(db, world))
 

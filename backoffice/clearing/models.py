@@ -1,4 +1,8 @@
-"""清分库 (clearing library): the staging copy of 金三 data that the nightly sync fills."""
+"""清分库 (clearing library): the staging copy of 金三 data that the nightly sync fills.
+
+``source_taxpayer_id`` and ``source_item_id`` are the 金三 ids the nightly run carried over (within
+the same world), kept as plain values: the 清分库 is a copy, not a part of 金三.
+"""
 from __future__ import annotations
 
 from datetime import datetime
@@ -16,7 +20,7 @@ class ClTaxpayer(WorldScoped, Base):
     __table_args__ = (UniqueConstraint("world_id", "source_taxpayer_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    source_taxpayer_id: Mapped[int] = mapped_column(Integer, info={"refers_to": "js_taxpayers"})
+    source_taxpayer_id: Mapped[int] = mapped_column(Integer)
     ref: Mapped[str] = mapped_column(String(60))
     name: Mapped[str] = mapped_column(String(200))
     tax_id: Mapped[str] = mapped_column(String(18))
@@ -38,7 +42,7 @@ class ClIndustry(WorldScoped, Base):
     __table_args__ = (UniqueConstraint("world_id", "source_taxpayer_id", "slot"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    source_taxpayer_id: Mapped[int] = mapped_column(Integer, index=True, info={"refers_to": "js_taxpayers"})
+    source_taxpayer_id: Mapped[int] = mapped_column(Integer)
     industry_code: Mapped[str] = mapped_column(String(10))
     slot: Mapped[int] = mapped_column(Integer)
     seq: Mapped[int] = mapped_column(BigInteger, default=0)
@@ -49,7 +53,7 @@ class ClItem(WorldScoped, Base):
     __table_args__ = (UniqueConstraint("world_id", "source_item_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    source_item_id: Mapped[int] = mapped_column(Integer, info={"refers_to": "js_items"})
+    source_item_id: Mapped[int] = mapped_column(Integer)
     industry_code: Mapped[str] = mapped_column(String(10))
     industry_name: Mapped[str] = mapped_column(String(100))
     name: Mapped[str] = mapped_column(String(100))

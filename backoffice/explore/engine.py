@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session
 from ..checks.service import violated
 from ..dispatch import advance_clock
 from ..scenarios.runner import run_step
-from ..worlds.service import create_world, delete_world, fork_world, get_world
+from ..worldbuild import create_world
+from ..worlds.service import delete_world, fork_world, get_world
 from .loader import Exploration, ExplorationError
 from .space import Run, Space
 

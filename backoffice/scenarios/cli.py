@@ -179,7 +179,7 @@ def _default_officer(session, world_id: int, ref: str) -> str:
     from ..jinsan.models import Officer, Taxpayer
     tp = session.execute(select(Taxpayer).where(Taxpayer.world_id == world_id, Taxpayer.ref == ref)).scalar_one_or_none()
     if tp is not None and tp.specialist_id is not None:
-        off = session.get(Officer, tp.specialist_id)
+        off = session.get(Officer, (tp.world_id, tp.specialist_id))
         if off is not None:
             return off.login
     first = session.execute(select(Officer.login).where(Officer.world_id == world_id)

@@ -21,7 +21,7 @@ from ..clock import fmt, parse_time
 from ..dispatch import advance_clock, execute
 from ..errors import OperationError
 from ..worlds.models import World
-from ..worlds.service import create_world
+from ..worldbuild import create_world
 from .loader import Expect, Scenario, ScenarioError, Step, load_data, load_file
 
 SCENARIO_ACTOR = "scenario"

@@ -109,7 +109,7 @@ def apply_step(session: Session, world_id: int, raw, *, actor: str = "scenario",
                commit: bool = True) -> dict:
     """The door of a fault step (scenarios, explorations, the control room, the API): inject or
     clear, audited like a clock move, committed once. Returns what was done."""
-    from ..worlds.service import can_see, get_world
+    from ..worlds.service import can_see, get_world, touch
 
     world = get_world(session, world_id, lock=True)
     if user is not None and not can_see(session, user, world):
@@ -124,6 +124,7 @@ def apply_step(session: Session, world_id: int, raw, *, actor: str = "scenario",
     else:
         fault = inject(session, world, spec, now)
         result = describe(fault)
+    touch(world)   # what is due next may have changed (an upload outbox released or scheduled)
     record(session, world_id=world.id, actor=actor, actor_kind="system", operation="fault",
            args=raw if isinstance(raw, dict) else {"clear": True}, result=result, sim_time=now,
            user_id=getattr(user, "id", None))

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, delete, exists, func, insert, or_, select, update
+from sqlalchemy import and_, delete, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from .accounts import from_jinsan
-from .nightly import next_bound
-from .tables import A, C, IT, P, S, T, at_, end_batch, insert_count, refresh_statistics, text_
+from .tables import (A, C, IT, P, S, T, at_, batch_bounds, end_batch, insert_rows, ranges, refresh_statistics,
+                     text_)
 
 BY_INCREMENTAL = "incremental"
 BY_SYNC_INFO = "sync_info"
@@ -58,19 +58,15 @@ def run(session: Session, world, at: datetime, *, batch: int, commit: bool, as_o
     at that time, stamped with the time it actually ran."""
     w = world.id
     moved = 0
-    refresh_statistics(session, C, S, A, P)
-    last = 0
-    accounts_due = _former_ds_without_account(w, world.cleared_seq)
+    refresh_statistics(session, w, C, S, A, P)
+    # former 地税 users' accounts first: their waiting changes then go out in this same run
+    lacking = _former_ds_without_account(w, world.cleared_seq)
     due = _due(w, as_of or at)
     if upto_seq is not None:
-        accounts_due = and_(accounts_due, T.c.enabled_seq <= upto_seq)
+        lacking = and_(lacking, T.c.enabled_seq <= upto_seq)
         due = and_(due, C.c.seq <= upto_seq)
-    while True:  # former 地税 users' accounts first: their waiting changes then go out in this same run
-        hi = next_bound(session, T.c.id, accounts_due, last, batch)
-        if hi is None:
-            break
-        moved += from_jinsan(session, w, last, hi, at, BY_INCREMENTAL, accounts_due)
-        last = hi
+    for last, hi in ranges(batch_bounds(session, T.c.id, lacking, batch)):
+        moved += from_jinsan(session, w, last, hi, at, BY_INCREMENTAL, lacking)
         end_batch(session, commit)
     moved += deliver(session, w, at, due, by=BY_INCREMENTAL, batch=batch, commit=commit)
     return moved
@@ -80,7 +76,6 @@ def deliver(session: Session, world_id: int, at: datetime, where, *, by: str, ba
     """Deliver the changes matching ``where`` in change-sequence order, ``batch`` per transaction."""
     moved = 0
     while True:
-        refresh_statistics(session, C, P)
         ids = list(session.scalars(select(C.c.id).where(where).order_by(C.c.seq, C.c.id).limit(batch)))
         if not ids:
             return moved
@@ -90,7 +85,7 @@ def deliver(session: Session, world_id: int, at: datetime, where, *, by: str, ba
 
 
 def _deliver_batch(session: Session, w: int, ids: list[int], at: datetime, by: str) -> None:
-    in_batch = C.c.id.in_(ids)
+    in_batch = and_(C.c.world_id == w, C.c.id.in_(ids))
     # Roots: each sale change's sale, and each return change's closed sale if 网票 held it; what 网票
     # must hold for a root is its active pieces.
     delivered_root = exists().where(P.c.world_id == w, P.c.source_sale_id == C.c.sale_id)
@@ -98,20 +93,22 @@ def _deliver_batch(session: Session, w: int, ids: list[int], at: datetime, by: s
              .where(in_batch, or_(C.c.kind == "sale", and_(C.c.kind == "return", delivered_root)))
              .cte("pieces", recursive=True))
     child = S.alias("child")
-    pieces = roots.union_all(select(child.c.id).where(child.c.parent_id == roots.c.sale_id))
+    pieces = roots.union_all(select(child.c.id).where(child.c.world_id == w, child.c.parent_id == roots.c.sale_id))
     # written so that the batch's pieces drive the query (not every account of the world)
     account = (select(A.c.id).where(A.c.world_id == w, A.c.source_taxpayer_id == S.c.taxpayer_id)
                .scalar_subquery())
     wangpiao_codes = select(IT.c.code).where(IT.c.world_id == w, IT.c.wangpiao.is_(True))
     sel = (select(S.c.world_id, account, S.c.id, S.c.code, S.c.start_no, S.c.end_no, at_(at), text_(by))
-           .where(S.c.id.in_(select(pieces.c.sale_id)), S.c.status == "active", S.c.code.in_(wangpiao_codes),
+           .where(S.c.world_id == w, S.c.id.in_(select(pieces.c.sale_id)), S.c.status == "active",
+                  S.c.code.in_(wangpiao_codes),
                   exists().where(A.c.world_id == w, A.c.source_taxpayer_id == S.c.taxpayer_id),
                   ~exists().where(P.c.world_id == w, P.c.source_sale_id == S.c.id)))
-    insert_count(session, insert(P).from_select(
-        ["world_id", "account_id", "source_sale_id", "code", "start_no", "end_no", "delivered_at", "channel"], sel))
+    insert_rows(session, P, w, ["world_id", "account_id", "source_sale_id", "code", "start_no", "end_no",
+                                "delivered_at", "channel"], sel, order_by=S.c.id)
     closed = select(C.c.sale_id).where(in_batch, C.c.kind == "return")
     session.execute(delete(P).where(P.c.world_id == w, P.c.source_sale_id.in_(closed),
-                                    P.c.source_sale_id.in_(select(S.c.id).where(S.c.status == "returned"))))
+                                    P.c.source_sale_id.in_(select(S.c.id).where(S.c.world_id == w,
+                                                                                S.c.status == "returned"))))
     # non-correlated IN (the batch's taxpayers) so the database looks at those accounts only
     red_tps = select(C.c.taxpayer_id).where(in_batch, C.c.kind == "red_limit")
     latest = (select(C.c.amount).where(in_batch, C.c.kind == "red_limit", C.c.taxpayer_id == A.c.source_taxpayer_id)

@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import and_, exists, select
 from sqlalchemy.orm import Session
 
-from .nightly import next_bound, replace_industries
-from .tables import A, T, WTI, end_batch, refresh_statistics
+from .nightly import replace_industries
+from .tables import A, T, WTI, batch_bounds, end_batch, ranges, refresh_statistics
 
 
 def _behind(world_id: int, since: int):
@@ -29,13 +29,10 @@ def pending(session: Session, world, now: datetime) -> datetime | None:
 
 
 def run(session: Session, world, at: datetime, *, batch: int, commit: bool) -> int:
-    w, moved, last = world.id, 0, 0
-    refresh_statistics(session, A, T, WTI)
+    w, moved = world.id, 0
+    refresh_statistics(session, w, A, T, WTI)
     behind = _behind(w, world.cleared_seq)
-    while True:
-        hi = next_bound(session, A.c.id, behind, last, batch)
-        if hi is None:
-            return moved
+    for last, hi in ranges(batch_bounds(session, A.c.id, behind, batch)):
         moved += replace_industries(session, w, last, hi, behind, source="jinsan")
-        last = hi
         end_batch(session, commit)
+    return moved

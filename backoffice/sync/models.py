@@ -1,47 +1,14 @@
-"""Scheduling state: due work items, job-run history and the live scheduler's lease."""
+"""Scheduling state of the sync: the live scheduler's lease. (Due work and job runs belong to the
+clock: :mod:`backoffice.clock_models`; they are named here too for the code that reads them.)"""
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, Index, Integer, String, UniqueConstraint
+from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..db import Base, UTCDateTime, WorldScoped
-
-
-class WorkItem(WorldScoped, Base):
-    """A piece of work due at a simulated time (e.g. a CA cancellation 30–60 min after the request)."""
-
-    __tablename__ = "work_items"
-    __table_args__ = (Index("ix_work_items_due", "world_id", "done_at", "due_at"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    kind: Mapped[str] = mapped_column(String(40))
-    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    payload: Mapped[dict] = mapped_column(JSON, default=dict)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    taxpayer_ref: Mapped[str | None] = mapped_column(String(60))
-
-
-class JobRun(WorldScoped, Base):
-    """One occurrence of a scheduled job that had something to do; keyed so a rerun changes nothing.
-
-    ``status`` is ok, failed (an injected fault made the run fail: ``reason`` says which) or delayed
-    (the run was held back by a fault and takes place later; ``detail`` says when).
-    """
-
-    __tablename__ = "job_runs"
-    __table_args__ = (UniqueConstraint("world_id", "job", "scheduled_for"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    job: Mapped[str] = mapped_column(String(40))
-    scheduled_for: Mapped[datetime] = mapped_column(UTCDateTime)
-    items: Mapped[int] = mapped_column(BigInteger, default=0)
-    detail: Mapped[dict | None] = mapped_column(JSON)
-    finished_wall: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    status: Mapped[str] = mapped_column(String(10), default="ok", server_default="ok")
-    reason: Mapped[str | None] = mapped_column(String(300))
+from ..clock_models import JobRun, WorkItem  # noqa: F401
+from ..db import Base, UTCDateTime
 
 
 class SchedulerLease(Base):

@@ -57,7 +57,8 @@ def pipeline(session: Session, world, taxpayer_ref: str) -> dict:
     returns = list(session.scalars(select(Return).where(Return.world_id == w, Return.taxpayer_id == tp.id)
                                    .order_by(Return.id)))
     js_industries = session.execute(select(TaxpayerIndustry.slot, Industry.code, Industry.name)
-                                    .join(Industry, Industry.id == TaxpayerIndustry.industry_id)
+                                    .join(Industry, (Industry.world_id == TaxpayerIndustry.world_id)
+                                          & (Industry.id == TaxpayerIndustry.industry_id))
                                     .where(TaxpayerIndustry.world_id == w, TaxpayerIndustry.taxpayer_id == tp.id)
                                     .order_by(TaxpayerIndustry.slot)).all()
     cl_industries = session.execute(select(ClIndustry.slot, ClIndustry.industry_code)
@@ -127,7 +128,8 @@ def _pending(session: Session, world, tp: Taxpayer, acc) -> list[dict]:
     if acc is None:
         out.append({"what": "网票 account with its 系统管理员", "channel": acc_channel or None,
                     "arrives": fmt(acc_at) if acc_at else NEEDS_ENABLEMENT})
-    changes = session.execute(select(Change, Sale).outerjoin(Sale, Sale.id == Change.sale_id)
+    changes = session.execute(select(Change, Sale).outerjoin(Sale, (Sale.world_id == Change.world_id)
+                                                                   & (Sale.id == Change.sale_id))
                               .where(Change.world_id == w, Change.taxpayer_id == tp.id,
                                      Change.delivered_at.is_(None)).order_by(Change.seq, Change.id)).all()
     for change, sale in changes:
@@ -155,8 +157,8 @@ def _pending(session: Session, world, tp: Taxpayer, acc) -> list[dict]:
         out.append({"what": "industry assignment (行业核定)", "channel": channel,
                     "arrives": fmt(at) if at else NEEDS_ENABLEMENT})
     approved = session.execute(select(Item.id, Item.name, Industry.code)
-                               .join(Industry, Industry.id == Item.industry_id)
-                               .join(ItemRequest, (ItemRequest.item == Item.name)
+                               .join(Industry, (Industry.world_id == Item.world_id) & (Industry.id == Item.industry_id))
+                               .join(ItemRequest, (ItemRequest.world_id == Item.world_id) & (ItemRequest.item == Item.name)
                                      & (ItemRequest.industry_id == Item.industry_id))
                                .where(Item.world_id == w, ItemRequest.world_id == w,
                                       ItemRequest.taxpayer_id == tp.id, ItemRequest.status == "approved")).all()

@@ -13,20 +13,22 @@ import logging
 import os
 import socket
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Callable
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import and_, delete, func, literal, literal_column, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
-from ..clock import SHANGHAI, advance, wall_now, world_now
+from ..clock import SHANGHAI, advance, next_events, wall_now, world_now
+from ..db import UTCDateTime, is_postgres
 from ..errors import OperationError
 from ..worlds.models import World
 from ..worlds.service import get_world
 from .models import SchedulerLease
 
 LEASE_NAME = "live-scheduler"
+NOTHING_DUE = datetime(9999, 12, 31, tzinfo=timezone.utc)   # next_due of a world where nothing waits
 log = logging.getLogger(__name__)
 
 
@@ -75,18 +77,46 @@ def lease_holder(factory: sessionmaker, *, name: str = LEASE_NAME) -> SchedulerL
 
 # --- the tick ------------------------------------------------------------------------------------
 
+def live_now(session, at_wall: datetime):
+    """SQL for a live world's "now" at ``at_wall``: anchor_sim + speed × (wall − anchor_wall), as
+    :func:`backoffice.clock.world_now` computes it (to the millisecond on SQLite)."""
+    w = World.__table__
+    wall = literal(at_wall, UTCDateTime())
+    if is_postgres(session):
+        seconds = w.c.live_speed * func.extract("epoch", wall - w.c.live_anchor_wall)
+        return w.c.live_anchor_sim + seconds * literal_column("interval '1 second'")
+    # SQLite keeps times as text: the elapsed wall seconds (rounded to the millisecond, so that the
+    # float arithmetic of Julian days cannot land a hair before a due instant), scaled, added to the
+    # anchor, written back in the text SQLAlchemy writes
+    elapsed = func.round((func.julianday(wall) - func.julianday(w.c.live_anchor_wall)) * 86400.0, 3)
+    shift = func.printf("%+.3f seconds", func.round(w.c.live_speed * elapsed, 3))
+    return func.strftime("%Y-%m-%d %H:%M:%f", w.c.live_anchor_sim, shift).concat("000")
+
+
 def advance_live_worlds(factory: sessionmaker, *, at_wall: datetime | None = None,
                         world_ids: list[int] | None = None) -> dict[int, int]:
-    """Advance each live world to its own now; {world id: events fired}. One world's failure is
-    logged and does not hold back the others."""
+    """Advance each live world to its own now; {world id: events fired} for the worlds that had
+    something due. One world's failure is logged and does not hold back the others.
+
+    Each live world keeps the earliest instant at which anything is due in it (``next_due``, worked
+    out after each advance, forgotten whenever something changes in the world). A world whose now is
+    still before it is idle: every idle world moves forward in one statement that the database
+    computes, and only the others are locked and advanced one by one through ``clock.advance``.
+    """
     at_wall = at_wall or wall_now()
+    w = World.__table__
     with factory() as s:
-        stmt = select(World.id).where(World.clock_mode == "live", World.is_template.is_(False))
+        now = live_now(s, at_wall)
+        live = and_(w.c.clock_mode == "live", w.c.is_template.is_(False), w.c.building.is_(False),
+                    w.c.live_anchor_wall.is_not(None), w.c.clock_now < now)
         if world_ids is not None:
-            stmt = stmt.where(World.id.in_(world_ids))
-        ids = list(s.scalars(stmt.order_by(World.id)))
+            live = and_(live, w.c.id.in_(world_ids))
+        s.execute(update(w).where(live, w.c.next_due.is_not(None), w.c.next_due > now).values(clock_now=now))
+        due = list(s.scalars(select(w.c.id).where(live, or_(w.c.next_due.is_(None), w.c.next_due <= now))
+                             .order_by(w.c.id)))
+        s.commit()
     out = {}
-    for wid in ids:
+    for wid in due:
         with factory() as s:
             try:
                 world = get_world(s, wid, lock=True)
@@ -95,6 +125,8 @@ def advance_live_worlds(factory: sessionmaker, *, at_wall: datetime | None = Non
                     s.rollback()
                     continue
                 out[wid] = len(advance(s, world, target))
+                world.next_due = next_due(s, world)
+                s.commit()
             except OperationError as exc:   # e.g. the world was deleted meanwhile
                 s.rollback()
                 log.warning("live tick: world %s: %s", wid, exc.code)
@@ -102,6 +134,12 @@ def advance_live_worlds(factory: sessionmaker, *, at_wall: datetime | None = Non
                 s.rollback()
                 log.exception("live tick: world %s failed", wid)
     return out
+
+
+def next_due(session, world) -> datetime:
+    """The earliest instant after the world's now at which a job or due work fires in it."""
+    events = next_events(session, world)
+    return events[0][0] if events else NOTHING_DUE
 
 
 def tick(factory: sessionmaker, holder: str, ttl_seconds: float, *, at_wall: datetime | None = None,

@@ -3,9 +3,10 @@ and the small pieces every channel shares: literal binds with the right column t
 per-batch commits."""
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
-from sqlalchemy import Boolean, String, case, literal
+from sqlalchemy import Boolean, String, case, func, literal, select, text
 from sqlalchemy.orm import Session
 
 from ..clearing.models import ClIndustry, ClItem, ClTaxpayer
@@ -13,6 +14,7 @@ from ..clock import in_committing_advance
 from ..db import UTCDateTime
 from ..jinsan.models import Change, Industry, Item, Sale, Taxpayer, TaxpayerIndustry
 from ..wangpiao.models import WpAccount, WpInvoicer, WpItem, WpPurchase, WpTaxpayerIndustry
+from ..worlds.keys import insert_select
 from ..worlds.models import InvoiceType
 
 T = Taxpayer.__table__
@@ -63,36 +65,57 @@ def may_commit(session: Session) -> bool:
     return in_committing_advance(session)
 
 
-def insert_count(session: Session, stmt) -> int:
-    """Run an INSERT … SELECT and return how many rows it inserted (PostgreSQL reports it only on request)."""
-    n = session.execute(stmt.execution_options(preserve_rowcount=True)).rowcount
-    if n > 0:
-        grown = session.info.setdefault("sync.inserted", {})
-        grown[stmt.table.name] = grown.get(stmt.table.name, 0) + n
-    return n
+def insert_rows(session: Session, table, world_id: int, columns: list[str], rows, *, order_by) -> int:
+    """INSERT … SELECT for one world, the new rows' ids numbered from the world's counter in
+    ``order_by`` order (:func:`backoffice.worlds.keys.insert_select`); returns how many."""
+    return insert_select(session, table, world_id, columns, rows, order_by=order_by)
 
 
-def refresh_statistics(session: Session, *tables) -> None:
-    """PostgreSQL: ANALYZE those of ``tables`` that grew a lot since their statistics were taken.
+def batch_bounds(session: Session, key, where, batch: int) -> list[int]:
+    """Upper bounds of consecutive batches of ``batch`` rows matching ``where``, in ``key`` order:
+    batch i holds the rows with bounds[i-1] < key <= bounds[i] (bounds[-1] = 0 before the first).
 
-    A table filled in bulk leaves the planner believing it is tiny, and it then probes it through
-    the single-column world_id index instead of the composite keys: a quadratic plan. Autovacuum
-    catches up only later, and the activity counters lag by a second, so the rows this session
-    inserted are counted too.
+    One query for the whole run: each statement of a batch then carries two bounds instead of a
+    list of ids, and no batch asks again where it ends.
     """
-    from sqlalchemy import text
+    numbered = select(key.label("k"), func.row_number().over(order_by=key).label("rn"),
+                      func.count().over().label("n")).where(where).subquery()
+    return list(session.scalars(select(numbered.c.k).where((numbered.c.rn % batch == 0) | (numbered.c.rn == numbered.c.n))
+                                .order_by(numbered.c.k)))
+
+
+def ranges(bounds: list[int]):
+    """(after, upto] pairs from :func:`batch_bounds`."""
+    after = 0
+    for upto in bounds:
+        yield after, upto
+        after = upto
+
+
+# PostgreSQL plans a world's statements from statistics of the whole table. A world filled since
+# they were taken (made from a big spec, or by the previous hop of this very run) is unknown to
+# them: the planner expects a row or two and may loop over thousands. So, once per hop, a table
+# whose statistics expect far fewer rows of this world than it holds is analysed first.
+STALE_FACTOR = 10
+STALE_MIN_ROWS = 1000
+
+
+def refresh_statistics(session: Session, world_id: int, *tables) -> list[str]:
+    """PostgreSQL: ANALYZE those of ``tables`` whose statistics do not know ``world_id``'s rows;
+    returns their names."""
     from ..db import is_postgres
 
     if not is_postgres(session):
-        return
-    grown = session.info.setdefault("sync.inserted", {})
-    names = [t.name for t in tables]
-    rows = session.execute(text(
-        "SELECT c.relname, greatest(c.reltuples, 0), coalesce(s.n_mod_since_analyze, 0) FROM pg_class c "
-        "LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid "
-        "WHERE c.relname = ANY(:names) AND c.relkind = 'r' AND c.relnamespace = to_regnamespace(current_schema())"),
-        {"names": names}).all()
-    for name, tuples, modified in rows:
-        if max(modified, grown.get(name, 0)) > 200 + 0.2 * tuples:
-            session.execute(text(f'ANALYZE "{name}"'))
-            grown[name] = 0
+        return []
+    analysed = []
+    for t in tables:
+        held = session.execute(select(func.count()).select_from(t).where(t.c.world_id == world_id)).scalar()
+        if held < STALE_MIN_ROWS:
+            continue
+        plan = session.execute(text(f'EXPLAIN (FORMAT JSON) SELECT 1 FROM "{t.name}" WHERE world_id = :w'),
+                               {"w": world_id}).scalar()
+        expected = (plan if isinstance(plan, list) else json.loads(plan))[0]["Plan"]["Plan Rows"]
+        if held > STALE_FACTOR * max(expected, 1):
+            session.execute(text(f'ANALYZE "{t.name}"'))
+            analysed.append(t.name)
+    return analysed

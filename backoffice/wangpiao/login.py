@@ -128,8 +128,8 @@ def login(ctx, args: LoginArgs) -> dict:
 def change_password(ctx, args: ChangePasswordArgs) -> dict:
     """The 系统管理员 changes the account's password (leaving the default state); an invoicer its own."""
     s, sess = ctx.session, ctx.actor.wp_session
-    account = s.get(WpAccount, sess.account_id)
-    invoicer = s.get(WpInvoicer, sess.invoicer_id)
+    account = s.get(WpAccount, (sess.world_id, sess.account_id))
+    invoicer = s.get(WpInvoicer, (sess.world_id, sess.invoicer_id))
     if not password_ok(account, invoicer, args.old):
         raise OperationError("BAD_CREDENTIALS", field="old")
     hashed = hash_password(args.new, simulated=True)

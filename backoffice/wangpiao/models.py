@@ -4,30 +4,32 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import (BigInteger, Boolean, CheckConstraint, ForeignKey, Index, Integer, String,
-                        UniqueConstraint)
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..db import Base, Money, UTCDateTime, WorldScoped
+from ..db import Base, Money, UTCDateTime, WorldScoped, world_fk, world_index
 
 
 class WpAccount(WorldScoped, Base):
     """A taxpayer's 网票 account, created by sync (nightly for new users, incremental for former 地税)."""
 
     __tablename__ = "wp_accounts"
+    # 网票 holds no key of 金三's: source_taxpayer_id is the id the sync carried over, not a reference
     __table_args__ = (UniqueConstraint("world_id", "source_taxpayer_id"),
-                      CheckConstraint("password_state IN ('default','set','ds')", name="password_state"))
+                      CheckConstraint("password_state IN ('default','set','ds')", name="password_state"),
+                      world_index("wp_accounts", "ref"), world_index("wp_accounts", "registration_no"),
+                      world_index("wp_accounts", "taxpayer_code"), world_index("wp_accounts", "ds_account"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    source_taxpayer_id: Mapped[int] = mapped_column(Integer, info={"refers_to": "js_taxpayers"})
-    ref: Mapped[str] = mapped_column(String(60), index=True)
+    source_taxpayer_id: Mapped[int] = mapped_column(Integer)
+    ref: Mapped[str] = mapped_column(String(60))
     name: Mapped[str] = mapped_column(String(200))
     tax_id: Mapped[str] = mapped_column(String(18))
-    registration_no: Mapped[str] = mapped_column(String(20), index=True)
-    taxpayer_code: Mapped[str] = mapped_column(String(40), index=True)
+    registration_no: Mapped[str] = mapped_column(String(20))
+    taxpayer_code: Mapped[str] = mapped_column(String(40))
     former_ds_wangpiao: Mapped[bool] = mapped_column(Boolean, default=False)
     keeps_ds_login: Mapped[bool] = mapped_column(Boolean, default=True)
-    ds_account: Mapped[str | None] = mapped_column(String(40), index=True)
+    ds_account: Mapped[str | None] = mapped_column(String(40))
     # default: the last six of the 识别号 or 登记序号 (letters → 0) are accepted;
     # ds: the old 地税 password; set: the password the taxpayer chose.
     password_state: Mapped[str] = mapped_column(String(10), default="default")
@@ -48,10 +50,11 @@ class WpInvoicer(WorldScoped, Base):
     """开票员. The 系统管理员 is one of them (FAQ 4.1) and logs in with the account password."""
 
     __tablename__ = "wp_invoicers"
-    __table_args__ = (UniqueConstraint("account_id", "name"),)
+    __table_args__ = (UniqueConstraint("world_id", "account_id", "name"),
+                      world_fk("account_id", "wp_accounts", ondelete="CASCADE"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    account_id: Mapped[int] = mapped_column(ForeignKey("wp_accounts.id", ondelete="CASCADE"), index=True)
+    account_id: Mapped[int] = mapped_column(Integer)
     name: Mapped[str] = mapped_column(String(60))
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     password_hash: Mapped[str | None] = mapped_column(String(255))
@@ -73,18 +76,19 @@ class WpItem(WorldScoped, Base):
     __table_args__ = (UniqueConstraint("world_id", "industry_code", "name"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    industry_code: Mapped[str] = mapped_column(String(10), index=True)
+    industry_code: Mapped[str] = mapped_column(String(10))
     name: Mapped[str] = mapped_column(String(100))
-    source_item_id: Mapped[int | None] = mapped_column(Integer, info={"refers_to": "js_items"})
+    source_item_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class WpTaxpayerIndustry(WorldScoped, Base):
     __tablename__ = "wp_taxpayer_industries"
-    __table_args__ = (UniqueConstraint("account_id", "slot"),
-                      CheckConstraint("slot BETWEEN 0 AND 3", name="slot"))
+    __table_args__ = (UniqueConstraint("world_id", "account_id", "slot"),
+                      CheckConstraint("slot BETWEEN 0 AND 3", name="slot"),
+                      world_fk("account_id", "wp_accounts", ondelete="CASCADE"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    account_id: Mapped[int] = mapped_column(ForeignKey("wp_accounts.id", ondelete="CASCADE"), index=True)
+    account_id: Mapped[int] = mapped_column(Integer)
     industry_code: Mapped[str] = mapped_column(String(10))
     slot: Mapped[int] = mapped_column(Integer)
 
@@ -94,11 +98,13 @@ class WpPurchase(WorldScoped, Base):
 
     __tablename__ = "wp_purchases"
     __table_args__ = (UniqueConstraint("world_id", "source_sale_id"),
-                      CheckConstraint("start_no <= end_no", name="range"))
+                      CheckConstraint("start_no <= end_no", name="range"),
+                      world_fk("account_id", "wp_accounts", ondelete="CASCADE"),
+                      world_index("wp_purchases", "account_id"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    account_id: Mapped[int] = mapped_column(ForeignKey("wp_accounts.id", ondelete="CASCADE"), index=True)
-    source_sale_id: Mapped[int] = mapped_column(Integer, info={"refers_to": "js_sales"})
+    account_id: Mapped[int] = mapped_column(Integer)
+    source_sale_id: Mapped[int] = mapped_column(Integer)
     code: Mapped[str] = mapped_column(String(12))
     start_no: Mapped[int] = mapped_column(Integer)
     end_no: Mapped[int] = mapped_column(Integer)
@@ -111,11 +117,14 @@ class WpSegment(WorldScoped, Base):
 
     __tablename__ = "wp_segments"
     __table_args__ = (CheckConstraint("start_no <= end_no", name="range"),
-                      Index("ix_wp_segments_lookup", "world_id", "account_id", "code", "start_no"))
+                      Index("ix_wp_segments_lookup", "world_id", "account_id", "code", "start_no"),
+                      world_fk("account_id", "wp_accounts", ondelete="CASCADE"),
+                      world_fk("invoicer_id", "wp_invoicers", ondelete="CASCADE"),
+                      world_index("wp_segments", "invoicer_id"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    account_id: Mapped[int] = mapped_column(ForeignKey("wp_accounts.id", ondelete="CASCADE"))
-    invoicer_id: Mapped[int] = mapped_column(ForeignKey("wp_invoicers.id", ondelete="CASCADE"), index=True)
+    account_id: Mapped[int] = mapped_column(Integer)
+    invoicer_id: Mapped[int] = mapped_column(Integer)
     code: Mapped[str] = mapped_column(String(12))
     start_no: Mapped[int] = mapped_column(Integer)
     end_no: Mapped[int] = mapped_column(Integer)
@@ -125,11 +134,14 @@ class WpSegment(WorldScoped, Base):
 class WpInvoice(WorldScoped, Base):
     __tablename__ = "wp_invoices"
     __table_args__ = (UniqueConstraint("world_id", "code", "number"),
-                      CheckConstraint("status IN ('issued','voided')", name="status"))
+                      CheckConstraint("status IN ('issued','voided')", name="status"),
+                      world_fk("account_id", "wp_accounts", ondelete="CASCADE"),
+                      world_fk("invoicer_id", "wp_invoicers", ondelete="CASCADE"),
+                      world_index("wp_invoices", "account_id"), world_index("wp_invoices", "invoicer_id"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    account_id: Mapped[int] = mapped_column(ForeignKey("wp_accounts.id", ondelete="CASCADE"), index=True)
-    invoicer_id: Mapped[int] = mapped_column(ForeignKey("wp_invoicers.id", ondelete="CASCADE"), index=True)
+    account_id: Mapped[int] = mapped_column(Integer)
+    invoicer_id: Mapped[int] = mapped_column(Integer)
     code: Mapped[str] = mapped_column(String(12))
     number: Mapped[int] = mapped_column(Integer)
     item: Mapped[str] = mapped_column(String(100))
@@ -144,11 +156,16 @@ class WpRedReversal(WorldScoped, Base):
     """冲红: a negative invoice against an issued one; counts against monthly red amounts (FAQ 4.4)."""
 
     __tablename__ = "wp_red_reversals"
+    __table_args__ = (world_fk("account_id", "wp_accounts", ondelete="CASCADE"),
+                      world_fk("invoicer_id", "wp_invoicers", ondelete="CASCADE"),
+                      world_fk("invoice_id", "wp_invoices", ondelete="CASCADE"),
+                      world_index("wp_red_reversals", "account_id"), world_index("wp_red_reversals", "invoicer_id"),
+                      world_index("wp_red_reversals", "invoice_id"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    account_id: Mapped[int] = mapped_column(ForeignKey("wp_accounts.id", ondelete="CASCADE"), index=True)
-    invoicer_id: Mapped[int] = mapped_column(ForeignKey("wp_invoicers.id", ondelete="CASCADE"), index=True)
-    invoice_id: Mapped[int] = mapped_column(ForeignKey("wp_invoices.id", ondelete="CASCADE"), index=True)
+    account_id: Mapped[int] = mapped_column(Integer)
+    invoicer_id: Mapped[int] = mapped_column(Integer)
+    invoice_id: Mapped[int] = mapped_column(Integer)
     amount: Mapped[Decimal] = mapped_column(Money)
     month: Mapped[str] = mapped_column(String(7))   # YYYY-MM in Asia/Shanghai: monthly usage resets
     reversed_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -158,10 +175,12 @@ class WpDsInvoice(WorldScoped, Base):
     """An old 地税 invoice (FAQ 5.3), voided or reversed only in the 作废冲红版 client."""
 
     __tablename__ = "wp_ds_invoices"
-    __table_args__ = (UniqueConstraint("world_id", "code", "number"),)
+    __table_args__ = (UniqueConstraint("world_id", "code", "number"),
+                      world_fk("account_id", "wp_accounts", ondelete="CASCADE"),
+                      world_index("wp_ds_invoices", "account_id"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    account_id: Mapped[int] = mapped_column(ForeignKey("wp_accounts.id", ondelete="CASCADE"), index=True)
+    account_id: Mapped[int] = mapped_column(Integer)
     code: Mapped[str] = mapped_column(String(20))
     number: Mapped[str] = mapped_column(String(20))
     amount: Mapped[Decimal] = mapped_column(Money)
@@ -174,10 +193,11 @@ class WpPrinter(WorldScoped, Base):
     """系统设置 → 常规设置: printer offsets per invoice type, whole millimetres (FAQ 7)."""
 
     __tablename__ = "wp_printer_settings"
-    __table_args__ = (UniqueConstraint("account_id", "type_code"),)
+    __table_args__ = (UniqueConstraint("world_id", "account_id", "type_code"),
+                      world_fk("account_id", "wp_accounts", ondelete="CASCADE"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    account_id: Mapped[int] = mapped_column(ForeignKey("wp_accounts.id", ondelete="CASCADE"))
+    account_id: Mapped[int] = mapped_column(Integer)
     type_code: Mapped[str] = mapped_column(String(10))
     right_mm: Mapped[int] = mapped_column(Integer, default=0)
     down_mm: Mapped[int] = mapped_column(Integer, default=0)
@@ -187,13 +207,17 @@ class WpSession(WorldScoped, Base):
     """A 网票 login session (separate from the simulator user's own login)."""
 
     __tablename__ = "wp_sessions"
-    # unique per world: a fork copies its 网票 sessions, so a logged-in taxpayer stays logged in there
-    __table_args__ = (UniqueConstraint("world_id", "token_hash"),)
+    # a fork keeps the sessions of its source (an exploration's runs start logged in), so a token
+    # is unique within its world
+    __table_args__ = (UniqueConstraint("world_id", "token_hash"),
+                      world_fk("account_id", "wp_accounts", ondelete="CASCADE"),
+                      world_fk("invoicer_id", "wp_invoicers", ondelete="CASCADE"),
+                      world_index("wp_sessions", "account_id"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     token_hash: Mapped[str] = mapped_column(String(64))
-    account_id: Mapped[int] = mapped_column(ForeignKey("wp_accounts.id", ondelete="CASCADE"), index=True)
-    invoicer_id: Mapped[int] = mapped_column(ForeignKey("wp_invoicers.id", ondelete="CASCADE"))
+    account_id: Mapped[int] = mapped_column(Integer)
+    invoicer_id: Mapped[int] = mapped_column(Integer)
     client: Mapped[str] = mapped_column(String(20))
     with_ca: Mapped[bool] = mapped_column(Boolean, default=False)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -217,10 +241,12 @@ class PcMachine(WorldScoped, Base):
 
 class PcInstall(WorldScoped, Base):
     __tablename__ = "pc_installs"
-    __table_args__ = (CheckConstraint("edition IN ('guoshui','dishui','dishui_void')", name="edition"),)
+    __table_args__ = (CheckConstraint("edition IN ('guoshui','dishui','dishui_void')", name="edition"),
+                      world_fk("machine_id", "pc_machines", ondelete="CASCADE"),
+                      world_index("pc_installs", "machine_id"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    machine_id: Mapped[int] = mapped_column(ForeignKey("pc_machines.id", ondelete="CASCADE"), index=True)
+    machine_id: Mapped[int] = mapped_column(Integer)
     edition: Mapped[str] = mapped_column(String(12))
     version: Mapped[str] = mapped_column(String(20))
     folder: Mapped[str] = mapped_column(String(200))
@@ -233,8 +259,9 @@ class PcLeftover(WorldScoped, Base):
     """Files an uninstall leaves behind until the next reboot (FAQ 2)."""
 
     __tablename__ = "pc_leftovers"
-    __table_args__ = (UniqueConstraint("machine_id", "edition"),)
+    __table_args__ = (UniqueConstraint("world_id", "machine_id", "edition"),
+                      world_fk("machine_id", "pc_machines", ondelete="CASCADE"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    machine_id: Mapped[int] = mapped_column(ForeignKey("pc_machines.id", ondelete="CASCADE"), index=True)
+    machine_id: Mapped[int] = mapped_column(Integer)
     edition: Mapped[str] = mapped_column(String(12))

@@ -71,7 +71,8 @@ class PrinterArgs(Args):
 
 def _who(ctx) -> tuple[WpAccount, WpInvoicer]:
     sess = ctx.actor.wp_session
-    return ctx.session.get(WpAccount, sess.account_id), ctx.session.get(WpInvoicer, sess.invoicer_id)
+    return (ctx.session.get(WpAccount, (sess.world_id, sess.account_id)),
+            ctx.session.get(WpInvoicer, (sess.world_id, sess.invoicer_id)))
 
 
 def _admin_only(invoicer: WpInvoicer, what: str) -> None:

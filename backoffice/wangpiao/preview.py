@@ -43,7 +43,7 @@ def invoice_svg(session: Session, world, ref: str, code: str, number: int | str)
         raise invalid("number", f"no invoice {code} {number}", f"没有发票 {code} {number}")
     itype = q.invoice_type(session, w, code)
     setting = q.printer(session, w, account.id, itype.type_code) if itype else None
-    invoicer = session.get(WpInvoicer, inv.invoicer_id)
+    invoicer = session.get(WpInvoicer, (inv.world_id, inv.invoicer_id))
     fields = [("发票代码", inv.code), ("发票号码", f"{inv.number:08d}"),
               ("开票日期", local(inv.issued_at).strftime("%Y-%m-%d")), ("收款方", account.name),
               ("品目", inv.item), ("金额", _yuan(inv.amount)), ("开票人", invoicer.name if invoicer else "")]

@@ -28,6 +28,8 @@ def guard_world():
     if not can_see(db, current_user, world):
         abort(403)
     g.world = world
+    # every ORM query of this request sees this world's rows only (ids repeat from world to world)
+    db.info["world_id"] = world.id
     return None
 
 

@@ -93,7 +93,7 @@ def taxpayer(world_id: int, ref: str):
     tp = db.execute(select(Taxpayer).where(Taxpayer.world_id == w, Taxpayer.ref == ref)).scalar_one_or_none()
     if tp is None:
         return render_template("error.html", error=None, message=_("未找到纳税人 %(ref)s", ref=ref)), 404
-    specialist = db.get(Officer, tp.specialist_id) if tp.specialist_id else None
+    specialist = db.get(Officer, (tp.world_id, tp.specialist_id)) if tp.specialist_id else None
     industries = db.execute(select(TaxpayerIndustry.slot, Industry.code, Industry.name)
                             .join(Industry, Industry.id == TaxpayerIndustry.industry_id)
                             .where(TaxpayerIndustry.taxpayer_id == tp.id).order_by(TaxpayerIndustry.slot)).all()

@@ -17,6 +17,7 @@ from ..errors import OperationError
 from ..jinsan.models import Officer, Taxpayer
 from ..sync.models import JobRun
 from ..users.models import User
+from .. import worldbuild
 from ..worlds import service
 from ..worlds.models import World, WorldMember
 from .auth import safe_next
@@ -103,7 +104,7 @@ def create():
             data = data["world"]
         spec = data
     try:
-        world = service.create_world(db, spec, name=name or _("新世界"), owner_id=current_user.id)
+        world = worldbuild.create_world(db, spec, name=name or _("新世界"), owner_id=current_user.id, commit=True)
         db.commit()
     except OperationError as exc:
         db.rollback()
@@ -250,7 +251,7 @@ def reset(world_id: int):
         abort(403)
     db = get_session()
     try:
-        service.reset_world(db, g.world)
+        worldbuild.reset_world(db, g.world)
         db.commit()
     except OperationError as exc:
         db.rollback()

@@ -6,19 +6,19 @@ from datetime import datetime
 from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..db import Base, UTCDateTime, WorldScoped
+from ..db import Base, BigId, UTCDateTime, WorldScoped
 
 
 class World(Base):
     __tablename__ = "worlds"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     is_template: Mapped[bool] = mapped_column(Boolean, default=False)
     # A world the system itself looks up ("template:default", "demo"): found by this unique key,
     # never by its name, which users may share.
     key: Mapped[str | None] = mapped_column(String(60), unique=True)
-    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    owner_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("users.id", ondelete="SET NULL"), index=True)
     # The simulated clock. In live mode "now" is live_anchor_sim + speed × (wall − live_anchor_wall);
     # the scheduler's tick advances clock_now to it.
     clock_now: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -35,15 +35,34 @@ class World(Base):
     # The SCENARIOS.md `world:` block the world was made from (reset rebuilds from it).
     spec: Mapped[dict | None] = mapped_column(JSON)
     created_wall: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set while a big world is built batch by batch: nobody may see or act in it until it is whole.
+    building: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The live scheduler's cache: the earliest simulated instant at which anything is due in this
+    # world (null: not known, work it out). A live world whose "now" is before it has nothing to
+    # fire, so the tick moves its clock in one statement with every other idle world.
+    next_due: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class WorldMember(Base):
     __tablename__ = "world_members"
     __table_args__ = (UniqueConstraint("world_id", "user_id"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    world_id: Mapped[int] = mapped_column(ForeignKey("worlds.id", ondelete="CASCADE"), index=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    world_id: Mapped[int] = mapped_column(BigId, ForeignKey("worlds.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(BigId, ForeignKey("users.id", ondelete="CASCADE"), index=True)
+
+
+class WorldCounter(Base):
+    """The next id of one world's table (ids are numbered per world: :mod:`backoffice.worlds.keys`).
+
+    Copied by a fork with the rest of the world, so the copy goes on numbering where its source was.
+    """
+
+    __tablename__ = "world_counters"
+
+    world_id: Mapped[int] = mapped_column(BigId, ForeignKey("worlds.id", ondelete="CASCADE"), primary_key=True)
+    table_name: Mapped[str] = mapped_column(String(60), primary_key=True)
+    next_id: Mapped[int] = mapped_column(BigInteger)
 
 
 class InvoiceType(WorldScoped, Base):

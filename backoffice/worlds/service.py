@@ -1,148 +1,103 @@
-"""Creating, forking, resetting and deleting worlds.
+"""Forking, deleting and finding worlds, membership, and the clock mode.
 
-The base data is loaded once into a template world; a new world is a set-based fork of it
-(INSERT … SELECT per table). Every world-scoped table has a single integer key; a fork shifts
-each table's keys by one offset (chosen past the table's current maximum) and shifts every
-reference to that table — foreign keys and the ``refers_to`` soft references — by the same offset.
+A world's rows are keyed ``(world_id, id)`` with ids numbered per world (:mod:`.keys`), so a fork is
+one ``INSERT … SELECT`` per table that copies the source's rows unchanged but for ``world_id``: it
+costs the rows it copies, takes no lock but its source's rows, and never collides with work going
+on in other worlds. Many copies of one world are made by the same statements
+(:func:`fork_worlds`). Tables keyed globally (the audit, job runs) take new keys for the copies.
+
+Building a world from base data and a ``world:`` block is a service above the domains:
+:mod:`backoffice.worldbuild`.
 """
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Table, delete, func, literal, select, text
+from sqlalchemy import Table, delete, select
 from sqlalchemy.orm import Session
 
-from ..audit.record import plain
 from ..clock import wall_now
-from ..db import Base, is_postgres
+from ..db import Base, WorldScoped
 from ..errors import OperationError
 from .models import World, WorldMember
 
+# Membership says who may see a world; a copy starts with its new owner alone.
+NOT_COPIED = frozenset({"world_members"})
+
 
 def world_tables() -> list[Table]:
+    """Every table holding rows of a world, parents before children."""
     from .. import models  # noqa: F401  (complete metadata)
-    return [t for t in Base.metadata.sorted_tables if "world_id" in t.c]
+    return [t for t in Base.metadata.sorted_tables if "world_id" in t.c and t.name != "worlds"]
 
 
-def _refers_to(col) -> str | None:
-    if col.info.get("refers_to"):
-        return col.info["refers_to"]
-    for fk in col.foreign_keys:
-        target = fk.column.table
-        if target.name != "worlds" and "world_id" in target.c:
-            return target.name
-    return None
+def _copied_tables() -> list[Table]:
+    return [t for t in world_tables() if t.name not in NOT_COPIED]
 
 
-def copy_world_rows(session: Session, src_id: int, dst_id: int) -> None:
-    tables = world_tables()
-    pg = is_postgres(session)
-    if pg:
-        session.execute(text("SELECT pg_advisory_xact_lock(7300101)"))
-    offsets: dict[str, int] = {}
-    for t in tables:
-        lo = session.execute(select(func.min(t.c.id)).where(t.c.world_id == src_id)).scalar()
-        if lo is None:
-            offsets[t.name] = 0
-            continue
-        hi_all = session.execute(select(func.max(t.c.id))).scalar() or 0
-        if pg:  # past whatever the sequence has handed out, too
-            seq_name = session.execute(text(f"SELECT pg_get_serial_sequence('{t.name}', 'id')")).scalar()
-            seq_val = session.execute(text(f"SELECT last_value FROM {seq_name}")).scalar() or 0
-            hi_all = max(hi_all, seq_val)
-        offsets[t.name] = hi_all + 1 - lo
-    for t in tables:
-        if not offsets[t.name]:
-            continue
-        names, exprs = [], []
-        for c in t.c:
-            names.append(c.name)
-            if c.name == "world_id":
-                exprs.append(literal(dst_id))
-            elif c.name == "id":
-                exprs.append(c + offsets[t.name])
-            elif (ref := _refers_to(c)) is not None:
-                exprs.append(c + offsets[ref])
-            else:
-                exprs.append(c)
-        session.execute(t.insert().from_select(names, select(*exprs).where(t.c.world_id == src_id)))
-    if pg:
-        for t in tables:
-            if offsets[t.name]:
-                session.execute(text(
-                    f"SELECT setval(pg_get_serial_sequence('{t.name}', 'id'), (SELECT max(id) FROM {t.name}))"))
+def _keyed_per_world(table: Table) -> bool:
+    return [c.name for c in table.primary_key.columns] == ["world_id", "id"] or "id" not in table.c
+
+
+def copy_world_rows(session: Session, src_id: int, dst_ids: list[int]) -> None:
+    """Copy every row of world ``src_id`` into each world of ``dst_ids``: one statement per table."""
+    if not dst_ids:
+        return
+    targets = select(World.id.label("dst")).where(World.id.in_(dst_ids)).subquery()
+    for t in _copied_tables():
+        per_world = _keyed_per_world(t)
+        names = [c.name for c in t.c if per_world or c.name != "id"]
+        exprs = [targets.c.dst if n == "world_id" else t.c[n] for n in names]
+        rows = select(*exprs).select_from(t).join(targets, targets.c.dst.is_not(None)).where(t.c.world_id == src_id)
+        if not per_world:   # new keys, numbered in the source's order
+            rows = rows.order_by(targets.c.dst, t.c.id)
+        session.execute(t.insert().from_select(names, rows))
 
 
 def delete_world_rows(session: Session, world_id: int) -> None:
     for t in reversed(world_tables()):
-        session.execute(delete(t).where(t.c.world_id == world_id))
+        if t.name not in NOT_COPIED:
+            session.execute(delete(t).where(t.c.world_id == world_id))
 
 
-def template_world(session: Session, base: str = "default") -> World:
-    tpl = session.execute(select(World).where(World.key == f"template:{base}")).scalar_one_or_none()
-    if tpl is None:
-        from .setup import build_template
-        tpl = build_template(session, base)
-    return tpl
-
-
-def create_world(session: Session, spec: dict | None = None, *, name: str | None = None,
-                 owner_id: int | None = None) -> World:
-    """A new world from the base data plus an optional SCENARIOS.md ``world:`` block."""
-    from .setup import apply_spec, normalize_spec
-
-    parsed = normalize_spec(spec)
-    tpl = template_world(session, parsed.base)
-    world = World(name=name or "world", owner_id=owner_id, clock_now=parsed.start, clock_start=parsed.start,
-                  clock_mode="manual", live_speed=1.0, seed=parsed.seed, next_seq=tpl.next_seq,
-                  cleared_seq=tpl.cleared_seq, spec=plain(spec or {}), created_wall=wall_now())
-    session.add(world)
-    session.flush()
-    copy_world_rows(session, tpl.id, world.id)
-    apply_spec(session, world, parsed)
-    session.flush()
-    return world
-
-
-def fork_world(session: Session, src: World, *, name: str | None = None, owner_id: int | None = None) -> World:
-    """A full copy: every row, the clock, the random seed and the change sequence."""
-    world = World(name=name or f"{src.name} (fork)", owner_id=owner_id if owner_id is not None else src.owner_id,
-                  clock_now=src.clock_now, clock_start=src.clock_start, clock_mode="manual",
-                  live_speed=src.live_speed, seed=src.seed, next_seq=src.next_seq, cleared_seq=src.cleared_seq,
-                  spec=src.spec, created_wall=wall_now())
-    session.add(world)
-    session.flush()
-    copy_world_rows(session, src.id, world.id)
-    session.flush()
-    return world
+def new_world_like(src: World, *, name: str, owner_id: int | None) -> World:
+    """A world row that continues ``src``: its clock, random seed and change sequence (manual mode)."""
+    return World(name=name, owner_id=owner_id, clock_now=src.clock_now, clock_start=src.clock_start,
+                 clock_mode="manual", live_speed=src.live_speed, seed=src.seed, next_seq=src.next_seq,
+                 cleared_seq=src.cleared_seq, spec=src.spec, created_wall=wall_now())
 
 
 def fork_worlds(session: Session, src: World, targets: list[dict]) -> list[World]:
     """Many copies of one world at once: ``targets`` gives each copy's ``name`` and ``owner_id``
-    (an exercise assigned to a class, an exploration's runs). Returns the new worlds in order."""
-    return [fork_world(session, src, name=t.get("name"), owner_id=t.get("owner_id")) for t in targets]
+    (an exercise assigned to a class, an exploration's runs). Returns the new worlds in order.
 
-
-def reset_world(session: Session, world: World) -> World:
-    """Back to how it was made: its base data and world block at its start time."""
-    from .setup import apply_spec, normalize_spec
-
-    parsed = normalize_spec(world.spec)
-    delete_world_rows(session, world.id)
-    tpl = template_world(session, parsed.base)
-    world.clock_now = world.clock_start = parsed.start
-    world.clock_mode, world.live_anchor_wall = "manual", None
-    world.next_seq, world.cleared_seq, world.seed = tpl.next_seq, tpl.cleared_seq, parsed.seed
+    A copy holds every row of its source, its clock, random seed and change sequence; it starts in
+    manual mode, with its owner as its only member.
+    """
+    if src.building:
+        raise OperationError("NOT_FOUND", field="world", reason=f"no world {src.id}",
+                             reason_zh=f"没有世界 {src.id}")
     session.flush()
-    copy_world_rows(session, tpl.id, world.id)
-    apply_spec(session, world, parsed)
+    worlds = []
+    for t in targets:
+        owner = t.get("owner_id")
+        worlds.append(new_world_like(src, name=t.get("name") or f"{src.name} (fork)",
+                                     owner_id=owner if owner is not None else src.owner_id))
+    session.add_all(worlds)
     session.flush()
-    return world
+    copy_world_rows(session, src.id, [w.id for w in worlds])
+    return worlds
+
+
+def fork_world(session: Session, src: World, *, name: str | None = None, owner_id: int | None = None) -> World:
+    """A full copy of ``src`` (see :func:`fork_worlds`)."""
+    return fork_worlds(session, src, [{"name": name, "owner_id": owner_id}])[0]
 
 
 def delete_world(session: Session, world: World) -> None:
     if world.is_template:
-        raise OperationError("FORBIDDEN", field="world", reason="the template world cannot be deleted")
+        raise OperationError("FORBIDDEN", field="world", reason="the template world cannot be deleted",
+                             reason_zh="模板世界不能删除")
     delete_world_rows(session, world.id)
     session.execute(delete(WorldMember).where(WorldMember.world_id == world.id))
     session.delete(world)
@@ -150,12 +105,15 @@ def delete_world(session: Session, world: World) -> None:
 
 
 def get_world(session: Session, world_id: int, *, lock: bool = False) -> World:
-    stmt = select(World).where(World.id == world_id, World.is_template.is_(False))
+    """A world users can act in (not a template, not half built); with ``lock`` its row is held
+    until the transaction ends, which serialises the work done in one world."""
+    stmt = select(World).where(World.id == world_id, World.is_template.is_(False), World.building.is_(False))
     if lock:
         stmt = stmt.with_for_update()
     world = session.execute(stmt).scalar_one_or_none()
     if world is None:
-        raise OperationError("NOT_FOUND", field="world", reason=f"no world {world_id}")
+        raise OperationError("NOT_FOUND", field="world", reason=f"no world {world_id}",
+                             reason_zh=f"没有世界 {world_id}")
     return world
 
 
@@ -165,8 +123,13 @@ def next_seq(world: World) -> int:
     return seq
 
 
+def touch(world: World) -> None:
+    """Something changed in ``world``: what is due next must be worked out again (live tick)."""
+    world.next_due = None
+
+
 def visible_worlds(session: Session, user) -> list[World]:
-    stmt = select(World).where(World.is_template.is_(False)).order_by(World.id)
+    stmt = select(World).where(World.is_template.is_(False), World.building.is_(False)).order_by(World.id)
     if not user.is_instructor:
         member = select(WorldMember.world_id).where(WorldMember.user_id == user.id)
         stmt = stmt.where((World.owner_id == user.id) | World.id.in_(member))
@@ -193,9 +156,10 @@ def set_clock_mode(session: Session, world: World, mode: str, speed: float | Non
     from ..clock import world_now
 
     if mode not in ("manual", "live"):
-        raise OperationError("INVALID_INPUT", field="mode", reason="manual or live")
+        raise OperationError("INVALID_INPUT", field="mode", reason="manual or live", reason_zh="manual 或 live")
     if speed is not None and not (0 < float(speed) <= 10000):
-        raise OperationError("INVALID_INPUT", field="speed", reason="a speed factor between 0 and 10000")
+        raise OperationError("INVALID_INPUT", field="speed", reason="a speed factor between 0 and 10000",
+                             reason_zh="速度倍数须在 0 到 10000 之间")
     now_wall = at_wall or wall_now()
     if world.clock_mode == "live":
         # catch up to the live "now" first, through the one advance, then freeze or re-anchor
@@ -206,5 +170,11 @@ def set_clock_mode(session: Session, world: World, mode: str, speed: float | Non
         world.live_speed = float(speed)
     world.live_anchor_wall = now_wall if mode == "live" else None
     world.live_anchor_sim = world.clock_now if mode == "live" else None
+    touch(world)
     session.flush()
     return world
+
+
+__all__ = ["WorldScoped", "add_member", "can_see", "copy_world_rows", "delete_world", "delete_world_rows",
+           "fork_world", "fork_worlds", "get_world", "next_seq", "set_clock_mode", "touch", "visible_worlds",
+           "world_tables"]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from backoffice.worlds.service import create_world
+from backoffice.worldbuild import create_world
 from conftest import ui_login
 from web_support import PASSWORD, STORY, make_user
 

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from backoffice.dispatch import execute
 from backoffice.seed import load_demo
-from backoffice.worlds.service import create_world
+from backoffice.worldbuild import create_world
 from conftest import ui_login
 from web_support import PASSWORD, make_user
 
