@@ -28,7 +28,7 @@ from backoffice.worlds.models import World
 from backoffice.worlds.service import fork_world
 
 FIXTURE = Path(__file__).parent / "data" / "release_0002_worlds.json.gz"
-NEW_COLUMNS = {"worlds": {"building", "next_due"}}
+NEW_COLUMNS = {"worlds": {"building", "next_due"}, "job_runs": {"status", "reason"}}   # job_runs: 1401
 
 
 @pytest.fixture(params=["0002", "0001"])
