@@ -428,7 +428,7 @@ def up(host, port, no_scheduler):
 # Each module defines register(main) and adds its own group or commands.
 import importlib as _importlib  # noqa: E402
 
-for _name in ("backoffice.sync.cli", "backoffice.scenarios.cli", "backoffice.api.cli"):
+for _name in ("backoffice.sync.cli", "backoffice.scenarios.cli", "backoffice.api.cli", "backoffice.explore.cli"):
     try:
         _importlib.import_module(_name).register(main)
     except ModuleNotFoundError as _exc:

@@ -88,6 +88,25 @@ class Job:
     run: Callable[[Session, object, datetime], int]
 
 
+class JobFailed(Exception):
+    """Raised by a job's run (or a due work item's handler) that fails — e.g. under an injected
+    fault — before it changed anything: the clock records the failed run with its reason and moves
+    on; what the run should have moved stays pending for a later run."""
+
+    status = "failed"
+
+    def __init__(self, reason: str, detail: dict | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.detail = detail
+
+
+class JobDeferred(JobFailed):
+    """The run was held back (a delay fault): it takes place later; recorded as delayed."""
+
+    status = "delayed"
+
+
 JOBS: dict[str, Job] = {}
 WORK_HANDLERS: dict[str, Callable] = {}
 
@@ -215,22 +234,30 @@ def _advance(session: Session, world, to: datetime, job_list: list[Job], commit:
             already = session.execute(select(JobRun.id).where(
                 JobRun.world_id == world.id, JobRun.job == what.name, JobRun.scheduled_for == t)).first()
             moved = 0
+            record = {"time": t, "job": what.name, "items": 0}
             if not already:
-                moved = what.run(session, world, t)
-                if moved:
-                    session.add(JobRun(world_id=world.id, job=what.name, scheduled_for=t, items=moved,
-                                       finished_wall=wall_now()))
-            record = {"time": t, "job": what.name, "items": moved}
+                try:
+                    moved = what.run(session, world, t)
+                except JobFailed as exc:
+                    record.update(_failed_run(session, world, what.name, t, exc))
+                else:
+                    if moved:
+                        session.add(JobRun(world_id=world.id, job=what.name, scheduled_for=t, items=moved,
+                                           finished_wall=wall_now()))
+            record["items"] = moved
         else:
-            WORK_HANDLERS[what.kind](session, world, what, t)
-            what.done_at = t
             record = {"time": t, "job": what.kind, "items": 1, "work_item": what.id}
+            try:
+                WORK_HANDLERS[what.kind](session, world, what, t)
+            except JobFailed as exc:
+                record.update(_failed_run(session, world, what.kind, t, exc), items=0)
+            what.done_at = t
         world.clock_now = max(world.clock_now, t)
         if commit:
             session.commit()
         else:
             session.flush()
-        if record["items"]:
+        if record["items"] or record.get("status"):
             fired.append(record)
             if on_event:
                 on_event(record)
@@ -241,3 +268,14 @@ def _advance(session: Session, world, to: datetime, job_list: list[Job], commit:
     else:
         session.flush()
     return fired
+
+
+def _failed_run(session: Session, world, job: str, t: datetime, exc: JobFailed) -> dict:
+    """Record a failed (or held back) run; two due items of one kind failing at one instant share a row."""
+
+    row = session.execute(select(JobRun).where(JobRun.world_id == world.id, JobRun.job == job,
+                                               JobRun.scheduled_for == t)).scalar_one_or_none()
+    if row is None:
+        session.add(JobRun(world_id=world.id, job=job, scheduled_for=t, items=0, status=exc.status,
+                           reason=exc.reason[:300], detail=exc.detail, finished_wall=wall_now()))
+    return {"status": exc.status, "reason": exc.reason}

@@ -30,7 +30,11 @@ class WorkItem(WorldScoped, Base):
 
 
 class JobRun(Base):
-    """One occurrence of a scheduled job that had something to do; keyed so a rerun changes nothing."""
+    """One occurrence of a scheduled job that had something to do; keyed so a rerun changes nothing.
+
+    ``status`` is ok, failed (the run raised JobFailed — an injected fault: ``reason`` says which) or
+    delayed (it was held back and takes place later; ``detail`` says when).
+    """
 
     __tablename__ = "job_runs"
     __table_args__ = (UniqueConstraint("world_id", "job", "scheduled_for"),)
@@ -42,3 +46,5 @@ class JobRun(Base):
     items: Mapped[int] = mapped_column(BigInteger, default=0)
     detail: Mapped[dict | None] = mapped_column(JSON)
     finished_wall: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(10), default="ok", server_default="ok")
+    reason: Mapped[str | None] = mapped_column(String(300))

@@ -192,4 +192,5 @@ def advance_clock(session: Session, world_id: int, *, by: str | None = None, unt
            sim_time=world.clock_now, user_id=getattr(user, "id", None))
     session.commit()
     return {"from": fmt(start), "to": fmt(world.clock_now),
-            "events": [{"time": fmt(e["time"]), "job": e["job"], "items": e["items"]} for e in fired]}
+            "events": [{"time": fmt(e["time"]), "job": e["job"], "items": e["items"],
+                        **({"status": e["status"]} if e.get("status") else {})} for e in fired]}

@@ -14,6 +14,7 @@ from pydantic.json_schema import models_json_schema
 
 from ..catalogue import Operation
 from . import schemas
+from .qa_schemas import QA_ENDPOINTS
 
 PREFIX = "/api/v1"
 REF = "#/components/schemas/{model}"
@@ -81,6 +82,7 @@ ENDPOINTS: list[tuple] = [
     ("post", "/scenarios/run", "runScenario", "scenarios", "运行场景",
      "Run a scenario document (JSON, or YAML text) in a fresh world you own", None, [], "200"),
     ("get", "/openapi.json", "openapi", "meta", "接口文档", "This document", None, [], "200"),
+    *QA_ENDPOINTS,
 ]
 
 
@@ -168,7 +170,8 @@ def build_document(registry: dict[str, Operation]) -> dict[str, Any]:
     tags = [{"name": n, "description": d} for n, d in (
         ("worlds", "Worlds: isolated copies of 金三, 清分库 and 网票"), ("clock", "The simulated clock and jobs"),
         ("audit", "The audit log"), ("taxpayers", "A taxpayer as each side holds it"),
-        ("scenarios", "Scenario runs"), ("meta", "This document"))]
+        ("scenarios", "Scenario runs"), ("meta", "This document"),
+        ("qa", "QA: injected faults, consistency checks, explorations of event orders"))]
     tags += [{"name": n, "description": d} for n, d in SIDE_TAGS.values()]
     return {
         "openapi": "3.1.0",

@@ -86,7 +86,7 @@ def audit_row(e: AuditEntry) -> dict:
 
 def job_row(r: JobRun) -> dict:
     return {"id": r.id, "job": r.job, "scheduled_for": fmt(r.scheduled_for), "items": r.items,
-            "detail": r.detail, "finished_wall": fmt(r.finished_wall)}
+            "status": r.status, "reason": r.reason, "detail": r.detail, "finished_wall": fmt(r.finished_wall)}
 
 
 # --- one taxpayer as each side sees it ---------------------------------------------------------

@@ -7,6 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from ..seed import sync_config
+from ..sync.ca_overdue import ca_cancel_overdue
 from ..sync.models import WorkItem
 from ..sync.ops import CA_CANCEL
 from .registry import HIT, WILL, Finding, rule
@@ -66,11 +67,29 @@ def ca_device(v: View):
         {"taxpayer": v.tp.ref, "login": v.login(with_ca=True)}, probe=[retry(e)], check=[v.login_step(with_ca=True)])
 
 
+@rule("ca_cancel_overdue")
+def ca_cancel_overdue_rule(v: View):
+    """FAQ 6.2 step 4: asked more than 2 hours ago and never done (the request was lost)."""
+    tp = v.tp
+    overdue = ca_cancel_overdue(v.s, v.w, tp, v.now) if tp.ca == "pc" and v.uses_ca else None
+    if overdue is None:
+        return
+    e = v.last_login(_online)
+    tried = e is not None and e.error_code == "CA_REQUIRED" and e.sim_time >= tp.ca_cancel_requested_at
+    login = v.login(with_ca=False)
+    yield Finding("CA_CANCEL_OVERDUE", overdue["cause"], HIT if tried else WILL, overdue["evidence"],
+                  {"taxpayer": tp.ref, "wait": f"{sync_config()['delays']['ca_cancel_max_minutes']}m",
+                   "login": login},
+                  probe=[{"actor": tp.ref, "op": "login", "args": login}])
+
+
 @rule("ca_cancel")
 def ca_cancel(v: View):
     tp = v.tp
     if tp.ca != "pc" or not v.uses_ca:
         return
+    if ca_cancel_overdue(v.s, v.w, tp, v.now) is not None:
+        return      # FAQ 6.2's last step answers it (ca_cancel_overdue)
     e = v.last_login(_online)
     tried = e is not None and e.error_code == "CA_REQUIRED"
     work = v.s.scalars(select(WorkItem).where(WorkItem.world_id == v.w, WorkItem.taxpayer_ref == tp.ref,

@@ -67,10 +67,15 @@ class Step:
     expect: Expect = field(default_factory=Expect)
     advance_by: str | None = None
     advance_until: datetime | None = None
+    fault: Any = None                      # {fault: …}: the value as written (a mapping, or "clear")
 
     @property
     def is_advance(self) -> bool:
-        return self.op is None
+        return self.op is None and self.fault is None
+
+    @property
+    def is_fault(self) -> bool:
+        return self.fault is not None
 
 
 @dataclass
@@ -245,15 +250,17 @@ def _check_names(path: str, n: int, args: dict, actors: _Actors) -> None:
 
 def _step(path: str, n: int, raw: Any, actors: _Actors) -> Step:
     if not isinstance(raw, dict):
-        raise ScenarioError(path, "a step is a mapping: {advance: …} or {actor, op, args, expect}", step=n)
+        raise ScenarioError(path, "a step is a mapping: {advance: …}, {fault: …} or {actor, op, args, expect}", step=n)
     if "advance" in raw:
         extra = sorted(set(map(str, raw)) - {"advance"})
         if extra:
             raise ScenarioError(path, "an advance step has no other keys", step=n, field=extra[0])
         return _advance(path, n, raw["advance"])
+    if "fault" in raw:
+        return _fault(path, n, raw)
     unknown = sorted(set(map(str, raw)) - OP_KEYS)
     if unknown:
-        raise ScenarioError(path, "unknown key (a step has actor, op, args, expect — or advance)", step=n,
+        raise ScenarioError(path, "unknown key (a step has actor, op, args, expect — or advance, or fault)", step=n,
                             field=unknown[0])
     actor, op_name = raw.get("actor"), raw.get("op")
     if not isinstance(actor, str) or not actor.strip():
@@ -326,6 +333,20 @@ def _advance(path: str, n: int, value: Any) -> Step:
                         field="advance")
 
 
+def _fault(path: str, n: int, raw: dict) -> Step:
+    """``{fault: {channel, kind, for|until, by}}`` or ``{fault: clear}`` (sync/faults.py)."""
+    from ..sync.faults import parse
+
+    extra = sorted(set(map(str, raw)) - {"fault"})
+    if extra:
+        raise ScenarioError(path, "a fault step has no other keys", step=n, field=extra[0])
+    try:
+        parse(raw["fault"])
+    except OperationError as exc:
+        raise ScenarioError(path, exc.reason, step=n, field=exc.field) from None
+    return Step(n=n, fault=raw["fault"])
+
+
 def _known_code(code: str) -> bool:
     return code in load_catalogue()
 
@@ -360,3 +381,10 @@ def _error_expect(path: str, n: int, code: str, fld: str) -> Expect:
         raise ScenarioError(path, f"{code!r} is not a failure code of seed_data/failures.yaml{hint}", step=n,
                             field=fld)
     return Expect(kind="error", code=code)
+
+
+# Public names for the file formats built on scenario steps (explorations, exercises):
+# parse_step(path, n, raw, names) -> Step; world_names(spec) -> what steps may name.
+parse_step = _step
+world_names = _actors
+check_world_refs = _check_world_refs

@@ -28,8 +28,10 @@ def _comparable(result: dict) -> dict:
     return {k: v for k, v in result.items() if k != "id" and not k.endswith("_id") and k != "session"}
 
 
-def recorded(session: Session, world: World, *, with_results: bool = False) -> dict:
-    """The scenario document (a mapping) that replays ``world``."""
+def recorded(session: Session, world: World, *, with_results: bool = False, origins: list | None = None) -> dict:
+    """The scenario document (a mapping) that replays ``world``. ``origins``, when given, receives
+    the audit entry id each step comes from (None for a clock move put in between)."""
+    origins = [] if origins is None else origins
     ops = catalogue.load_all()
     spec = dict(world.spec or {})
     spec["start"] = spec.get("start") or fmt(world.clock_start)
@@ -45,12 +47,24 @@ def recorded(session: Session, world: World, *, with_results: bool = False) -> d
             target_t = parse_time(target)
             if target_t > clock:
                 steps.append({"advance": {"until": fmt(target_t)}})
+                origins.append(e.id)
                 clock = target_t
+            continue
+        if e.operation == "fault":    # an injected fault (sync/faults.py) replays as a fault step
+            if e.error_code:
+                continue
+            if e.sim_time > clock:
+                steps.append({"advance": {"until": fmt(e.sim_time)}})
+                origins.append(None)
+                clock = e.sim_time
+            steps.append({"fault": "clear" if (e.args or {}).get("clear") else e.args})
+            origins.append(e.id)
             continue
         if e.operation not in ops:
             continue
         if e.sim_time > clock:
             steps.append({"advance": {"until": fmt(e.sim_time)}})
+            origins.append(None)
             clock = e.sim_time
         step = {"actor": e.actor, "op": e.operation}
         if e.args:
@@ -62,12 +76,14 @@ def recorded(session: Session, world: World, *, with_results: bool = False) -> d
         elif with_results and not e.error_code and e.result and _comparable(e.result):
             step["expect"] = {"result": _comparable(e.result)}
         steps.append(step)
+        origins.append(e.id)
     doc = {"name": f"recorded from world {world.id} ({world.name})", "world": spec, "steps": steps}
     if not steps:
         # a scenario needs a step; an empty history replays as a zero move of the clock
         doc["steps"] = [{"advance": {"until": fmt(world.clock_now)}}]
     elif world.clock_now > clock:
         doc["steps"].append({"advance": {"until": fmt(world.clock_now)}})
+        origins.append(None)
     return doc
 
 

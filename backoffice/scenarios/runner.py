@@ -102,6 +102,8 @@ def run_scenario(session: Session, data_or_path: Any, owner_id: int | None = Non
 
 def _run_step(session: Session, world_id: int, step: Step, tokens: dict[str, str]) -> dict:
     time = _clock(session, world_id)
+    if step.is_fault:
+        return _fault(session, world_id, step, time)
     if step.is_advance:
         return _advance(session, world_id, step, time)
     result: dict | None = None
@@ -150,9 +152,38 @@ def _advance(session: Session, world_id: int, step: Step, time: str) -> dict:
         crash = "".join(traceback.format_exception_only(type(exc), exc)).strip()
         return _row(step, time, f"CRASH {crash}", False, "ok", f"CRASH {crash}", op=f"advance {label}",
                     trace=traceback.format_exc())
-    fired = ", ".join(f"{e['job']}@{e['time'][11:16]}×{e['items']}" for e in res["events"])
+    fired = ", ".join(f"{e['job']}@{e['time'][11:16]}" + (f" {e['status']}" if e.get("status") else f"×{e['items']}")
+                      for e in res["events"])
     outcome = f"→ {res['to']}" + (f" ({fired})" if fired else "")
     return _row(step, time, outcome, True, "ok", "ok", op=f"advance {label}")
+
+
+def fault_label(value) -> str:
+    if not isinstance(value, dict):
+        return "fault clear"
+    until = value.get("until")
+    if isinstance(until, datetime):
+        until = fmt(until)
+    span = value.get("for") or (f"until {until}" if until else "until cleared")
+    by = f" by {value['by']}" if value.get("by") else ""
+    return f"fault {value.get('channel')} {value.get('kind')}{by} {span}"
+
+
+def _fault(session: Session, world_id: int, step: Step, time: str) -> dict:
+    from ..sync.faults import apply_step
+
+    label = fault_label(step.fault)
+    try:
+        res = apply_step(session, world_id, step.fault, actor=SCENARIO_ACTOR)
+    except OperationError as exc:
+        session.rollback()
+        return _row(step, time, f"{exc.code} {exc.message_en}", False, "ok", exc.code, op=label)
+    except Exception as exc:
+        session.rollback()
+        crash = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+        return _row(step, time, f"CRASH {crash}", False, "ok", f"CRASH {crash}", op=label,
+                    trace=traceback.format_exc())
+    return dict(_row(step, time, "ok " + _short(res), True, "ok", "ok", op=label), actor=SCENARIO_ACTOR)
 
 
 def _row(step: Step, time: str, outcome: str, ok: bool, expected: Any, got: Any, *, op: str | None = None,
@@ -205,4 +236,11 @@ def describe_failure(result: dict) -> str | None:
     return None
 
 
-__all__ = ["run_scenario", "describe_failure", "describe_row", "differences", "matches", "session_key", "Expect"]
+def run_step(session: Session, world_id: int, step: Step, tokens: dict[str, str]) -> dict:
+    """One step in a world, as the runner runs it (the row it prints); ``tokens`` holds the 网票
+    sessions of earlier logins and learns those of this one. For explorations and exercises."""
+    return _run_step(session, world_id, step, tokens)
+
+
+__all__ = ["run_scenario", "run_step", "describe_failure", "describe_row", "differences", "matches", "session_key",
+           "Expect"]

@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 
 from jobs import schedules
 
-from .. import models  # noqa: F401  (complete metadata: a run flushes the world row in any process)
 from ..clock import Job, register_job
-from . import incremental, industry, nightly
+from . import faults, incremental, industry, nightly
+from . import upload_channel  # noqa: F401  (the upload channel's transport registers itself)
 from .tables import may_commit
 
 _PARTS = {
@@ -24,14 +24,27 @@ _PARTS = {
 }
 
 
-def _runner(module):
+def _run_part(module, session: Session, world, at: datetime, **as_of) -> int:
+    session.flush()            # the set-based statements below must see every pending ORM change
+    moved = module.run(session, world, at, batch=schedules.batch_size(), commit=may_commit(session), **as_of)
+    if moved:
+        session.expire_all()   # the ORM must not show 网票 rows as they were before the set-based run
+    return moved
+
+
+def _runner(name: str, module):
     def run(session: Session, world, at: datetime) -> int:
-        session.flush()            # the set-based statements below must see every pending ORM change
-        moved = module.run(session, world, at, batch=schedules.batch_size(), commit=may_commit(session))
-        if moved:
-            session.expire_all()   # the ORM must not show 网票 rows as they were before the set-based run
-        return moved
+        faults.gate_job(session, world, name, at)   # an injected fault fails or holds back the run
+        return _run_part(module, session, world, at)
     return run
+
+
+def run_late(name: str, session: Session, world, at: datetime, *, as_of: datetime, upto_seq: int | None) -> int:
+    """A run held back by a delay fault, now. The incremental channel carries what was ready at the
+    scheduled time ``as_of`` (so each delivery is exactly that late); the others run over 金三 as it is."""
+    module = _PARTS[name]
+    extra = {"as_of": as_of, "upto_seq": upto_seq} if module is incremental else {}
+    return _run_part(module, session, world, at, **extra)
 
 
 def build_jobs() -> list[Job]:
@@ -39,7 +52,7 @@ def build_jobs() -> list[Job]:
     for name, sched in schedules.schedules().items():
         part = _PARTS[name]
         out.append(Job(name=name, priority=sched.priority, trigger=sched.trigger, pending=part.pending,
-                       run=_runner(part)))
+                       run=_runner(name, part)))
     return out
 
 

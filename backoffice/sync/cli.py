@@ -44,6 +44,7 @@ def register(main: click.Group) -> None:
             echo_json(view)
             return
         _print_pipeline(view, lang)
+        _print_faults(s, get_world(s, world_id))
 
     @main.command("jobs")
     @click.argument("world_id", type=int)
@@ -64,13 +65,17 @@ def register(main: click.Group) -> None:
         upcoming = [(fmt(t), name) for t, _p, name, _ in next_events(s, w)[:5]]
         if upcoming:
             click.echo(table(["next", "job"], upcoming))
+        _print_faults(s, w)
         runs = job_runs(s, w, limit)
         click.echo("")
         if not runs:
             click.echo("no job run has moved anything yet")
         else:
-            click.echo(table(["ran for", "job", "items"], [(r["scheduled_for"], r["job"], r["items"]) for r in runs],
-                             right=[2]))
+            # a failed run, or one held back by an injected fault (sync/faults.py), says why
+            click.echo(table(["ran for", "job", "items", "status"], [
+                (r["scheduled_for"], r["job"], r["items"],
+                 "ok" if r.get("status", "ok") == "ok" else f"{r['status'].upper()}: {r.get('reason') or ''}") for r in runs],
+                right=[2]))
         work = work_items(s, w, limit)
         if work:
             click.echo("")
@@ -133,3 +138,10 @@ def _print_pipeline(view: dict, lang: str = "en") -> None:
 def _hm(iso: str | None) -> str:
     """"05-03 09:05" from an ISO time (the date part keeps a multi-day view readable)."""
     return "—" if not iso else f"{iso[5:10]} {iso[11:16]}"
+
+
+def _print_faults(session, world) -> None:
+    from .faults import active_faults, describe
+    for f in map(describe, active_faults(session, world.id, world.clock_now)):
+        click.echo(f"fault:  {f['channel']} {f['kind']}" + (f" by {f['by']}" if f.get("by") else "")
+                   + f" since {f['starts_at']}" + (f" until {f['ends_at']}" if f["ends_at"] else " until cleared"))

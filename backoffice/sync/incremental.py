@@ -51,16 +51,24 @@ def pending(session: Session, world, now: datetime) -> datetime | None:
     return session.execute(select(func.min(C.c.ready_at)).where(base, C.c.auto.is_(True))).scalar()
 
 
-def run(session: Session, world, at: datetime, *, batch: int, commit: bool) -> int:
+def run(session: Session, world, at: datetime, *, batch: int, commit: bool, as_of: datetime | None = None,
+        upto_seq: int | None = None) -> int:
+    """One run at ``at``. A run held back by a delay fault (sync/faults.py) passes ``as_of``, its
+    scheduled time, and ``upto_seq``, the last change sequence then: it carries only what was ready
+    at that time, stamped with the time it actually ran."""
     w = world.id
     moved = 0
     refresh_statistics(session, w, C, S, A, P)
     # former 地税 users' accounts first: their waiting changes then go out in this same run
     lacking = _former_ds_without_account(w, world.cleared_seq)
+    due = _due(w, as_of or at)
+    if upto_seq is not None:
+        lacking = and_(lacking, T.c.enabled_seq <= upto_seq)
+        due = and_(due, C.c.seq <= upto_seq)
     for last, hi in ranges(batch_bounds(session, T.c.id, lacking, batch)):
         moved += from_jinsan(session, w, last, hi, at, BY_INCREMENTAL, lacking)
         end_batch(session, commit)
-    moved += deliver(session, w, at, _due(w, at), by=BY_INCREMENTAL, batch=batch, commit=commit)
+    moved += deliver(session, w, at, due, by=BY_INCREMENTAL, batch=batch, commit=commit)
     return moved
 
 

@@ -24,6 +24,7 @@ from ..jinsan.operations import TaxpayerArgs, taxpayer_for
 from ..jinsan.queries import taxpayer_by_ref
 from ..seed import sync_config
 from ..wangpiao.models import PcMachine, WpAccount
+from .faults import gate_ca_cancel
 from .models import WorkItem
 
 CA_CANCEL = "ca_cancel"   # the work item kind (and its label in the control room)
@@ -95,6 +96,7 @@ def cancel_ca(ctx, args: TaxpayerArgs) -> dict:
 
 
 def _finish_ca_cancel(session, world, item: WorkItem, at) -> None:
+    gate_ca_cancel(session, world, item, at)   # an injected fault loses or holds back the request
     tp = taxpayer_by_ref(session, world.id, item.taxpayer_ref)
     if tp is None:
         return

@@ -189,7 +189,8 @@ def _describe(change: Change, sale: Sale | None) -> str:
 def job_runs(session: Session, world, limit: int = 100) -> list[dict]:
     rows = session.scalars(select(JobRun).where(JobRun.world_id == world.id)
                            .order_by(JobRun.scheduled_for.desc(), JobRun.id.desc()).limit(limit))
-    return [{"job": r.job, "scheduled_for": fmt(r.scheduled_for), "items": r.items,
+    return [{"job": r.job, "scheduled_for": fmt(r.scheduled_for), "items": r.items, "status": r.status,
+             "reason": r.reason,
              "finished_wall": r.finished_wall.isoformat(timespec="seconds") if r.finished_wall else None}
             for r in rows]
 

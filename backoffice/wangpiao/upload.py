@@ -12,6 +12,9 @@ from typing import Callable
 from sqlalchemy.orm import Session
 
 RECEIVERS: list[Callable[..., None]] = []
+# The channel between the two ends (the sync layer registers it: it keeps the ledger and holds
+# reports under an injected upload fault). Without one, reports are delivered directly.
+TRANSPORT: list[Callable[..., None]] = []
 
 
 def register_receiver(receiver: Callable[..., None]) -> None:
@@ -19,9 +22,22 @@ def register_receiver(receiver: Callable[..., None]) -> None:
         RECEIVERS.append(receiver)
 
 
+def register_transport(transport: Callable[..., None]) -> None:
+    TRANSPORT[:] = [transport]
+
+
+def deliver(session: Session, **report_) -> None:
+    """Hand one report to every receiver (金三's end)."""
+    for receiver in RECEIVERS:
+        receiver(session, **report_)
+
+
 def report(session: Session, *, world_id: int, source_taxpayer_id: int, code: str, number: int,
            event: str, amount: Decimal, at: datetime) -> None:
     """event: issued | voided | red."""
-    for receiver in RECEIVERS:
-        receiver(session, world_id=world_id, source_taxpayer_id=source_taxpayer_id, code=code, number=number,
-                 event=event, amount=amount, at=at)
+    fields = dict(world_id=world_id, source_taxpayer_id=source_taxpayer_id, code=code, number=number,
+                  event=event, amount=amount, at=at)
+    if TRANSPORT:
+        TRANSPORT[0](session, deliver, **fields)
+    else:
+        deliver(session, **fields)

@@ -7,7 +7,7 @@ from flask import Flask
 
 # Optional areas register themselves when their module exists.
 OPTIONAL = ("backoffice.api.views", "backoffice.web.console", "backoffice.web.portal", "backoffice.web.control",
-            "backoffice.web.lookup", "backoffice.web.cards")
+            "backoffice.web.lookup", "backoffice.web.cards", "backoffice.web.explore", "backoffice.api.qa")
 
 
 def register(app: Flask) -> None:

@@ -186,7 +186,16 @@ def world(world_id: int):
     taxpayers, more = taxpayer_page(w.id, q, page)
     return render_template("control/world.html", world=w, steps=CLOCK_STEPS, upcoming=upcoming, members=members,
                            owner=owner, taxpayers=taxpayers, more=more, page=page, q=q, timeline=timeline,
-                           manage=can_manage(w), now_iso=fmt(w.clock_now))
+                           manage=can_manage(w), now_iso=fmt(w.clock_now), fp=_qa_panels(w))
+
+
+def _qa_panels(w: World) -> dict | None:
+    """Faults and consistency checks (backoffice.web.explore), when that area is installed."""
+    try:
+        from .explore import world_panels
+    except ImportError:
+        return None
+    return world_panels(w)
 
 
 @bp.route("/worlds/<int:world_id>/control/clock/advance", methods=["POST"])
@@ -322,7 +331,8 @@ def taxpayer(world_id: int, ref: str):
                               .order_by(AuditEntry.sim_time.desc(), AuditEntry.id.desc()).limit(100)))
     return render_template("control/taxpayer.html", world=g.world, tp=tp, picture=picture, result=result,
                            error=error, entries=entries, steps=CLOCK_STEPS, plain=plain_value, labels=_op_labels(),
-                           diagnose_available="diagnose" in catalogue.REGISTRY, lang_en=english())
+                           diagnose_available="diagnose" in catalogue.REGISTRY, lang_en=english(),
+                           fp=_qa_panels(g.world))
 
 
 # --- timeline and audit -----------------------------------------------------------------------
@@ -340,8 +350,10 @@ def world_timeline(world_id: int, limit: int = 200) -> list[dict]:
                     "taxpayer": a.taxpayer_ref, "order": (a.sim_time, 1, a.id)})
     for j in db.scalars(select(JobRun).where(JobRun.world_id == world_id)
                         .order_by(JobRun.scheduled_for.desc(), JobRun.id.desc()).limit(limit)):
-        out.append({"time": j.scheduled_for, "kind": "job", "who": _("定时任务"), "what": job_label(j.job), "ok": True,
-                    "detail": _("%(n)s 项", n=j.items), "taxpayer": None, "order": (j.scheduled_for, 0, j.id)})
+        ok = getattr(j, "status", "ok") == "ok"   # a failed or held-back run (an injected fault)
+        out.append({"time": j.scheduled_for, "kind": "job", "who": _("定时任务"), "what": job_label(j.job), "ok": ok,
+                    "detail": _("%(n)s 项", n=j.items) if ok else (_("失败") if j.status == "failed" else _("延迟")),
+                    "taxpayer": None, "order": (j.scheduled_for, 0, j.id)})
     out.sort(key=lambda e: e["order"], reverse=True)
     return out[:limit]
 

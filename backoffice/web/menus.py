@@ -114,6 +114,9 @@ JOB_LABELS = {
     "incremental": _l("增量同步"),
     "industry_incremental": _l("行业增量同步"),
     "ca_cancel": _l("取消CA处理"),
+    "delayed_run": _l("延迟的同步运行"),
+    "upload_release": _l("发票上传（故障后送达）"),
+    "sync_info_push": _l("同步信息（延迟送达）"),
 }
 
 

@@ -7,6 +7,7 @@ from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Integer, St
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Base, BigId, UTCDateTime, WorldScoped
+from ..users import models as _users  # noqa: F401  (worlds.owner_id refers to users: flushing a world needs it)
 
 
 class World(Base):

@@ -1,0 +1,71 @@
+"""Exploration files are validated whole before anything runs: path, field and reason."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from backoffice.explore.loader import ExplorationError, load_data, load_text
+from test_explore_engine import BASE
+
+
+def bad(**over):
+    data = json.loads(json.dumps(BASE))
+    for k, v in over.items():
+        if v is None:
+            data.pop(k, None)
+        else:
+            data[k] = v
+    with pytest.raises(ExplorationError) as err:
+        load_data(data, "e.yaml")
+    return err.value
+
+
+@pytest.mark.parametrize("over, field, words", [
+    ({"colour": 1}, "colour", "unknown key"),
+    ({"name": None}, "name", "needs a name"),
+    ({"events": {}}, "events", "mapping of names"),
+    ({"events": {"a b": {"advance": "1m"}}}, "events", "letters, digits"),
+    ({"events": {k: {"advance": "1m"} for k in "abcdefghijklm"}}, "events", "at most 12"),
+    ({"events": {"sell": {"actor": "h_zhang", "op": "sell_invoice", "args": {}}}}, "events.sell.op", "did you mean"),
+    ({"events": {"sell": {"actor": "h_zhang", "op": "sell_invoices",
+                          "args": {"taxpayer": "acme", "code": "150001320410", "start": 1, "end": "00000050"}}}},
+     "events.sell.args.start", "quote it"),
+    ({"events": {"sell": {"actor": "h_zhang", "op": "open_wangpiao", "args": {"taxpayer": "acme"}, "expect": "ok"}}},
+     "events.sell.expect", "setup steps only"),
+    ({"events": {"f": {"fault": {"channel": "nightly", "kind": "fail", "for": 5}}}}, "events.f.fault.for", "unit"),
+    ({"order": [["sell"]]}, "order.0", "pair"),
+    ({"order": [["sell", "open"], ["open", "sell"]]}, "order", "cycle"),
+    ({"order": [["sell", "sell"]]}, "order.0", "itself"),
+    ({"gaps": []}, "gaps", "non-empty"),
+    ({"gaps": [0, 25]}, "gaps.1", "unit"),
+    ({"gaps": ["5m", "300s"]}, "gaps.1", "twice"),
+    ({"gaps": ["5 minutes"]}, "gaps.0", "duration"),
+    ({"then": [{"actor": "acme", "op": "login", "args": {}, "expect": "NO_PURCHASE_INFO"}]}, "then.1.expect", "setup"),
+    ({"then": "login"}, "then", "list"),
+    ({"setup": [{"advance": 20}]}, "setup.1.advance", "unit"),
+    ({"observe": {"diagnose": ["nobody"]}}, "observe.diagnose.0", "no taxpayer"),
+    ({"observe": {"check": "yes"}}, "observe.check", "true or false"),
+    ({"observe": {"watch": True}}, "observe.watch", "unknown key"),
+    ({"world": {"start": "yesterday"}}, "world.start", ""),
+])
+def test_bad_files_name_the_field(over, field, words):
+    err = bad(**over)
+    assert (err.path, err.field) == ("e.yaml", field)
+    assert words in err.reason
+    assert str(err).startswith(f"e.yaml: {field}: ")
+
+
+def test_duplicate_keys_and_bad_yaml_are_refused():
+    with pytest.raises(ExplorationError) as err:
+        load_text("name: a\nname: b\n", "d.yaml")
+    assert "twice" in err.value.reason
+    with pytest.raises(ExplorationError):
+        load_text("name: [", "d.yaml")
+
+
+def test_defaults_and_the_integer_zero_gap():
+    ex = load_data(dict(json.loads(json.dumps(BASE)), gaps=[0, "25m"]), "e.yaml")
+    assert [g.text for g in ex.gaps] == ["0", "25m"] and ex.order == [] and ex.setup == []
+    plain = load_data({k: v for k, v in json.loads(json.dumps(BASE)).items() if k not in ("then", "observe")}, "e")
+    assert [g.text for g in plain.gaps] == ["0"] and plain.then == [] and plain.check is False
