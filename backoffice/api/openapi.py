@@ -83,6 +83,11 @@ ENDPOINTS: list[tuple] = [
     ("get", "/openapi.json", "openapi", "meta", "接口文档", "This document", None, [], "200"),
 ]
 
+# the training routes (exercise library, attempts, classes): listed beside their views
+from .training import ENDPOINTS as _TRAINING_ENDPOINTS  # noqa: E402
+
+ENDPOINTS += _TRAINING_ENDPOINTS
+
 
 def _error_responses() -> dict:
     return {status: {"$ref": f"#/components/responses/E{status}"} for status in ERROR_STATUSES}
@@ -168,7 +173,8 @@ def build_document(registry: dict[str, Operation]) -> dict[str, Any]:
     tags = [{"name": n, "description": d} for n, d in (
         ("worlds", "Worlds: isolated copies of 金三, 清分库 and 网票"), ("clock", "The simulated clock and jobs"),
         ("audit", "The audit log"), ("taxpayers", "A taxpayer as each side holds it"),
-        ("scenarios", "Scenario runs"), ("meta", "This document"))]
+        ("scenarios", "Scenario runs"), ("meta", "This document"),
+        ("training", "Exercises, graded attempts and classes"))]
     tags += [{"name": n, "description": d} for n, d in SIDE_TAGS.values()]
     return {
         "openapi": "3.1.0",

@@ -6,7 +6,8 @@ import importlib
 from flask import Flask
 
 # Optional areas register themselves when their module exists.
-OPTIONAL = ("backoffice.api.views", "backoffice.web.console", "backoffice.web.portal", "backoffice.web.control")
+OPTIONAL = ("backoffice.api.views", "backoffice.web.console", "backoffice.web.portal", "backoffice.web.control",
+            "backoffice.web.training", "backoffice.api.training")
 
 
 def register(app: Flask) -> None:

@@ -19,6 +19,11 @@ from ..errors import OperationError
 from .models import World, WorldMember
 
 
+# 网票 sessions are not copied: their token hashes are unique across worlds, so a copy of a world
+# where someone is logged in would collide with its source. A copy starts logged out.
+NOT_COPIED = frozenset({"wp_sessions"})
+
+
 def world_tables() -> list[Table]:
     from .. import models  # noqa: F401  (complete metadata)
     return [t for t in Base.metadata.sorted_tables if "world_id" in t.c]
@@ -52,7 +57,7 @@ def copy_world_rows(session: Session, src_id: int, dst_id: int) -> None:
             hi_all = max(hi_all, seq_val)
         offsets[t.name] = hi_all + 1 - lo
     for t in tables:
-        if not offsets[t.name]:
+        if not offsets[t.name] or t.name in NOT_COPIED:
             continue
         names, exprs = [], []
         for c in t.c:
