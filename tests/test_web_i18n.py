@@ -9,7 +9,7 @@ from babel.messages.mofile import read_mo
 
 import backoffice
 from backoffice import catalogue
-from backoffice.translations.en_strings import EN
+from backoffice.translations.make_catalog import english_strings
 from web_support import post, text, web_for
 
 CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
@@ -19,6 +19,7 @@ KEPT_TERMS = ("营改增", "金税通", "同步信息")
 CATALOGUE_EN = tuple(sorted((op.label_en for op in catalogue.load_all().values()), key=len, reverse=True))
 CHROME = re.compile(r"<(h1|h2|th|label|button)\b[^>]*>(.*?)</\1>", re.S)
 TEMPLATES = Path(backoffice.__file__).parent / "web" / "templates"
+EN = english_strings()   # every area's en_*.py, merged as the catalogue is built
 PAGES = ["/console/", "/console/ops/set_red_limit", "/console/taxpayers/acme", "/portal/", "/portal/pc",
          "/control", "/control/audit", "/control/timeline", "/control/taxpayers/acme", ""]
 DATA_HEADINGS = {"/console/taxpayers/acme", "/control/taxpayers/acme", ""}   # their h1 is a name

@@ -26,6 +26,7 @@ from ..web.db import get_session
 from ..worlds.models import World
 from . import auth
 from .schemas import Body, parse_body
+from ..web.errors import STATUS
 
 bp = Blueprint("api_training", __name__, url_prefix="/api/v1")
 bp.before_request(auth.authenticate)
@@ -33,12 +34,29 @@ bp.before_request(auth.authenticate)
 
 def init_app(app: Flask) -> None:
     from ..web.extensions import csrf
-    from .views import _http_error, _operation_error
 
-    csrf.exempt(bp)
-    bp.register_error_handler(OperationError, _operation_error)
-    bp.register_error_handler(HTTPException, _http_error)
+    csrf.exempt(bp)  # bearer tokens, not the cookie session CSRF guards
     app.register_blueprint(bp)
+
+
+# the API's one error shape, {code, message_zh, message_en, field}, as the rest of /api/v1 answers
+# (the views' own handlers cannot be imported here: the OpenAPI document imports this module)
+@bp.errorhandler(OperationError)
+def _operation_error(exc: OperationError):
+    get_session().rollback()
+    response = jsonify(exc.to_dict())
+    response.status_code = STATUS.get(exc.code, 409)
+    if isinstance(exc, auth.TokenRequired):
+        response.headers["WWW-Authenticate"] = "Bearer"
+    return response
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(exc: HTTPException):
+    code = {400: "INVALID_INPUT", 404: "NOT_FOUND"}.get(exc.code, (exc.name or "ERROR").upper().replace(" ", "_"))
+    response = jsonify({"code": code, "message_zh": exc.name, "message_en": exc.description, "field": None})
+    response.status_code = exc.code or 500
+    return response
 
 
 # --- bodies ------------------------------------------------------------------------------------

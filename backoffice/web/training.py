@@ -10,6 +10,7 @@ from datetime import datetime
 
 from flask import Blueprint, Flask, abort, flash, g, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -31,8 +32,8 @@ from .forms import error_view, is_en, op_label, role_label
 bp = Blueprint("training", __name__, url_prefix="/training")
 bp.before_request(require_login)
 
-MODE_LABELS = {"exam": "考试", "practice": "练习", "rehearsal": "演练"}
-STATUS_LABELS = {"open": "进行中", "submitted": "已提交", "overdue": "已逾期"}
+MODE_LABELS = {"exam": _l("考试"), "practice": _l("练习"), "rehearsal": _l("演练")}
+STATUS_LABELS = {"open": _l("进行中"), "submitted": _l("已提交"), "overdue": _l("已逾期")}
 
 
 def init_app(app: Flask) -> None:
@@ -40,8 +41,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.jinja_env.globals["training_checklist"] = checklist_for_page
     app.jinja_env.filters["tr"] = tr
-    app.jinja_env.filters["mode_label"] = lambda m: _(MODE_LABELS.get(m, m)) if m in MODE_LABELS else m
-    app.jinja_env.filters["status_label"] = lambda s: _(STATUS_LABELS[s]) if s in STATUS_LABELS else s
+    app.jinja_env.filters["mode_label"] = lambda m: str(MODE_LABELS.get(m, m))
+    app.jinja_env.filters["status_label"] = lambda s: str(STATUS_LABELS.get(s, s))
     app.jinja_env.globals["training_stars"] = lambda n: "★" * (n or 0) + "☆" * (5 - (n or 0))
 
 
@@ -132,14 +133,14 @@ def attempt(attempt_id: int):
                                                                      Officer.login.in_(a.plays or [])))}
     plays = [(login, officers.get(login)) for login in a.plays or []]
     playing = session.get("playing", {}).get(str(world.id))
-    used = end_sim = attempt.end_sim or world_now(world)
-    over = ex.limit is not None and (end_sim - attempt.start_sim) > ex.limit
+    now = attempt.end_sim or world_now(world)
+    over = ex.limit is not None and (now - attempt.start_sim) > ex.limit
     progress = checklist(db, attempt, a) if a.mode == "rehearsal" else None
     from ..clock import wall_now
     overdue = attempt.status == "open" and a.deadline is not None and wall_now() > a.deadline
     db.rollback()
     return render_template("training/attempt.html", attempt=attempt, a=a, ex=ex, world=world, plays=plays,
-                           playing=playing, used=time_used(attempt, world), over=over, now=used,
+                           playing=playing, used=time_used(attempt, world), over=over, now=now,
                            hints=svc.shown_hints(ex, attempt), hints_left=len(ex.hints) - attempt.hints_used,
                            next_cost=ex.hints[attempt.hints_used].cost if attempt.hints_used < len(ex.hints) else None,
                            progress=progress, overdue=overdue, role_label=role_label)
