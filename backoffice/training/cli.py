@@ -20,8 +20,11 @@ def _session():
 
 
 def _fail(exc) -> None:
-    from ..cli import fail
-    fail(exc)
+    """The CLI's error lines, plus why (a class or an exercise that is not there, and what is)."""
+    click.echo(f"错误 {exc.code}: {exc.message_zh}" + (f"（{exc.reason_zh}）" if exc.reason_zh else ""), err=True)
+    click.echo(f"error {exc.code}: {exc.message_en}" + (f" [field: {exc.field}]" if exc.field else "")
+               + (f": {exc.reason}" if exc.reason else ""), err=True)
+    sys.exit(1)
 
 
 def _invalid(exc) -> None:
