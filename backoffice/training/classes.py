@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, load_only
 from ..clock import wall_now
 from ..errors import OperationError
 from ..users.models import User
-from .attempts import exercise_of, new_assignment, start_attempts
+from .attempts import new_assignment, start_attempts
 from .exercise import find
 from .grader import checkpoint_label, fmt_duration
 from .models import MODES, Assignment, Attempt, ClassMember, TrainingClass
@@ -132,9 +132,30 @@ def assign(session: Session, cls: TrainingClass, exercise_ids: list[str], *, mod
 
 # --- the board ---------------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class Exercise_:
+    """An assignment's columns the board shows (plain values: the page renders after the session ends)."""
+
+    id: int
+    exercise_id: str
+    title_zh: str
+    title_en: str
+    faq: str
+    stars: int
+    mode: str
+    deadline: datetime | None
+
+
+@dataclass(frozen=True)
+class Trainee:
+    id: int
+    username: str
+    display_name: str
+
+
 @dataclass
 class Column:
-    assignment: Assignment
+    assignment: Exercise_
     labels: dict[int, dict]                       # checkpoint n → label; forbidden n → (op, why)
     forbidden: dict[int, str]
     scores: list[int] = field(default_factory=list)
@@ -168,11 +189,12 @@ class Column:
 def board(session: Session, cls: TrainingClass) -> dict:
     """Trainees × assignments: each cell's status, score, pass, time and hints; per assignment the
     mean, pass rate, most often missed checkpoint and most often done forbidden operation."""
-    people = members(session, cls)
+    people = [Trainee(u.id, u.username, u.display_name) for u in members(session, cls)]
     cols = []
     for a in assignments(session, cls):
         ex = _exercise_light(session, a)
-        cols.append(Column(a, {cp.n: checkpoint_label(cp) for cp in ex.procedure},
+        plain = Exercise_(a.id, a.exercise_id, a.title_zh, a.title_en, a.faq, a.stars, a.mode, a.deadline)
+        cols.append(Column(plain, {cp.n: checkpoint_label(cp) for cp in ex.procedure},
                            {f.n: f.match.op for f in ex.forbidden}))
     by_id = {c.assignment.id: c for c in cols}
     cells: dict[tuple[int, int], dict] = {}
@@ -198,7 +220,7 @@ def board(session: Session, cls: TrainingClass) -> dict:
             col.passed += 1 if r.passed else 0
             col.missed.update(r.missed or [])
             col.forbidden_done.update(r.forbidden_done or [])
-    return {"class": cls, "trainees": people, "columns": cols, "cells": cells}
+    return {"class": {"id": cls.id, "name": cls.name}, "trainees": people, "columns": cols, "cells": cells}
 
 
 def _exercise_light(session: Session, a: Assignment):
@@ -214,10 +236,9 @@ def fmt_duration_s(seconds: int | None) -> str | None:
 
 
 def board_json(b: dict) -> dict:
-    cls = b["class"]
     cols = b["columns"]
     return {
-        "class": {"id": cls.id, "name": cls.name},
+        "class": dict(b["class"]),
         "exercises": [{"assignment": c.assignment.id, "exercise": c.assignment.exercise_id,
                        "title": {"zh": c.assignment.title_zh, "en": c.assignment.title_en},
                        "faq": c.assignment.faq, "stars": c.assignment.stars, "mode": c.assignment.mode,
@@ -274,6 +295,3 @@ def trainee_report(session: Session, cls: TrainingClass, user: User) -> list[dic
         out.append({"assignment": a, "attempt": attempts.get(a.id)})
     return out
 
-
-def class_exercise(session: Session, assignment: Assignment):
-    return exercise_of(assignment)

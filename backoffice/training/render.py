@@ -49,7 +49,7 @@ def print_result(r: dict, lang: str = "zh") -> None:
 def print_board(b: dict, lang: str = "zh") -> None:
     zh = lang == "zh"
     cols = b["columns"]
-    click.echo(f"{'班级' if zh else 'class'} {b['class'].name}: {len(b['trainees'])} "
+    click.echo(f"{'班级' if zh else 'class'} {b['class']['name']}: {len(b['trainees'])} "
                f"{'名学员' if zh else 'trainees'}, {len(cols)} {'个练习' if zh else 'exercises'}")
     for i, c in enumerate(cols, 1):
         a = c.assignment
