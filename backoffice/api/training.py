@@ -21,7 +21,7 @@ from ..training.exercise import ExerciseError, load_library
 from ..training.grader import fmt_duration
 from ..training.guard import AttemptRefusal
 from ..training.models import Assignment, Attempt
-from ..training.service import class_rows, may_view, my_attempts, start_personal
+from ..training.service import class_rows, may_view, start_personal
 from ..web.db import get_session
 from ..worlds.models import World
 from . import auth
@@ -131,9 +131,10 @@ def _attempt(attempt_id: int) -> Attempt:
     return attempt
 
 
-def attempt_json(db, attempt: Attempt, *, detail: bool = False) -> dict:
-    a = db.get(Assignment, attempt.assignment_id)
-    world = db.get(World, attempt.attempt_world_id)
+def attempt_json(db, attempt: Attempt, *, detail: bool = False, a: Assignment | None = None,
+                 world: World | None = None) -> dict:
+    a = a or db.get(Assignment, attempt.assignment_id)
+    world = world or db.get(World, attempt.attempt_world_id)
     end = attempt.end_sim or world_now(world)
     out = {"id": attempt.id, "world_id": attempt.attempt_world_id, "exercise": a.exercise_id,
            "title": {"zh": a.title_zh, "en": a.title_en}, "faq": a.faq, "stars": a.stars, "mode": a.mode,
@@ -153,14 +154,15 @@ def list_attempts():
     """Your attempts; an instructor may ask for a class's (``?class=ID``)."""
     db = get_session()
     class_key = request.args.get("class")
+    stmt = (select(Attempt, Assignment, World).join(Assignment, Assignment.id == Attempt.assignment_id)
+            .join(World, World.id == Attempt.attempt_world_id))
     if class_key:
         _instructor()
         cls = classes_svc.get_class(db, class_key)
-        rows = list(db.scalars(select(Attempt).join(Assignment, Assignment.id == Attempt.assignment_id)
-                               .where(Assignment.class_id == cls.id).order_by(Attempt.id)))
+        stmt = stmt.where(Assignment.class_id == cls.id).order_by(Attempt.id)
     else:
-        rows = [a for a, _asg, _c in my_attempts(db, auth.current_user())]
-    return jsonify({"attempts": [attempt_json(db, a) for a in rows]})
+        stmt = stmt.where(Attempt.user_id == auth.current_user().id).order_by(Attempt.id.desc())
+    return jsonify({"attempts": [attempt_json(db, at, a=a, world=w) for at, a, w in db.execute(stmt)]})
 
 
 @bp.get("/attempts/<int:attempt_id>")

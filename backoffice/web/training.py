@@ -6,9 +6,10 @@ Every page needs a login; an attempt is shown to its trainee and to instructors 
 """
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import datetime, timedelta
 
-from flask import Blueprint, Flask, abort, flash, g, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, Flask, abort, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -44,6 +45,21 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["mode_label"] = lambda m: str(MODE_LABELS.get(m, m))
     app.jinja_env.filters["status_label"] = lambda s: str(STATUS_LABELS.get(s, s))
     app.jinja_env.globals["training_stars"] = lambda n: "★" * (n or 0) + "☆" * (5 - (n or 0))
+    app.jinja_env.filters["duration"] = duration_label
+
+
+ZH_UNITS = {"d": "天", "h": "小时", "m": "分", "s": "秒"}
+
+
+def duration_label(value) -> str:
+    """``1d2h15m`` (or seconds) in the page's language: 1天2小时15分 / 1d 2h 15m."""
+    if value is None or value == "":
+        return ""
+    text = fmt_duration(timedelta(seconds=value)) if isinstance(value, int) else str(value)
+    parts = re.findall(r"(\d+)([dhms])", text)
+    if is_en():
+        return " ".join(f"{n}{u}" for n, u in parts)
+    return "".join(f"{n}{ZH_UNITS[u]}" for n, u in parts)
 
 
 def lang() -> str:
