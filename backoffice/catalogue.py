@@ -123,6 +123,8 @@ DOMAIN_MODULES = (
     "backoffice.wangpiao.operations",
     "backoffice.wangpiao.pc",
     "backoffice.diagnosis",
+    # not a domain: the training service registers its guard with dispatch (attempt worlds' rules)
+    "backoffice.training.guard",
 )
 
 

@@ -206,9 +206,15 @@ def _get(s, world_id):
 @click.argument("world_id", type=int)
 @with_appcontext
 def world_reset(world_id):
+    from .training.guard import check_world
     from .worldbuild import reset_world
     s = db_session()
-    w = reset_world(s, _get(s, world_id))
+    w = _get(s, world_id)
+    try:
+        check_world(s, w, "reset")   # an exercise attempt's world is never reset
+    except OperationError as exc:
+        fail(exc)
+    w = reset_world(s, w)
     s.commit()
     click.echo(_world_row(w))
 
@@ -218,9 +224,15 @@ def world_reset(world_id):
 @click.option("--name", default=None)
 @with_appcontext
 def world_fork(world_id, name):
+    from .training.guard import check_world
     from .worlds.service import fork_world
     s = db_session()
-    w = fork_world(s, _get(s, world_id), name=name)
+    src = _get(s, world_id)
+    try:
+        check_world(s, src, "fork")   # an exam attempt's world is not forked
+    except OperationError as exc:
+        fail(exc)
+    w = fork_world(s, src, name=name)
     s.commit()
     click.echo(_world_row(w))
 
@@ -428,7 +440,8 @@ def up(host, port, no_scheduler):
 # Each module defines register(main) and adds its own group or commands.
 import importlib as _importlib  # noqa: E402
 
-for _name in ("backoffice.sync.cli", "backoffice.scenarios.cli", "backoffice.api.cli", "backoffice.explore.cli"):
+for _name in ("backoffice.sync.cli", "backoffice.scenarios.cli", "backoffice.api.cli", "backoffice.explore.cli",
+              "backoffice.training.cli"):
     try:
         _importlib.import_module(_name).register(main)
     except ModuleNotFoundError as _exc:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Callable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -25,6 +25,20 @@ from .wangpiao.models import PcMachine, WpAccount, WpInvoicer, WpSession
 from .worlds.models import World
 from .db import scoped_to_world
 from .worlds.service import can_see, get_world, next_seq, touch
+
+
+# Services above the domains may refuse operations and clock moves in worlds they govern (training:
+# an exam attempt refuses the diagnoser, an attempt lets the trainee play only some officers, a
+# submitted attempt is read-only). They register a check here, since dispatch may not import them.
+# A check is ``guard(session, world, actor_name, op)`` (``op`` None for a clock move) and raises
+# OperationError to refuse; it runs before the role and the input are looked at.
+GUARDS: list[Callable[..., None]] = []
+
+
+def register_guard(guard: Callable[..., None]) -> Callable[..., None]:
+    if guard not in GUARDS:
+        GUARDS.append(guard)
+    return guard
 
 
 @dataclass
@@ -110,6 +124,8 @@ def execute(session: Session, world_id: int, actor_name: str, op_name: str, raw_
         world = get_world(session, world_id, lock=True)
         if user is not None and not can_see(session, user, world):
             raise OperationError("FORBIDDEN", field="world", reason="this world is not yours")
+        for guard in GUARDS:
+            guard(session, world, actor_name, op)
         if world.clock_mode == "live":
             target = world_now(world)
             if target > world.clock_now:
@@ -173,6 +189,9 @@ def advance_clock(session: Session, world_id: int, *, by: str | None = None, unt
     world = get_world(session, world_id, lock=True)
     if user is not None and not can_see(session, user, world):
         raise OperationError("FORBIDDEN", field="world", reason="this world is not yours")
+    catalogue.load_all()  # registers the guards
+    for guard in GUARDS:
+        guard(session, world, actor, None)
     start = world.clock_now
     if by is not None:
         target = start + parse_duration(by)

@@ -9,7 +9,8 @@ import pytest
 from web_support import PASSWORD, csrf_from, login, make_user, post, text, web_for
 
 PUBLIC = {"auth.login", "home.healthz", "static", "bootstrap.static", "auth.set_lang"}
-VALUES = {"world_id": 1, "ref": "acme", "name": "sell_invoices", "code": "en", "job_id": 1, "n": 1}
+VALUES = {"world_id": 1, "ref": "acme", "name": "sell_invoices", "code": "en", "job_id": 1, "n": 1, "attempt_id": 1,
+          "class_id": 1, "user_id": 1, "exercise_id": "ex3_2_sold_before_enablement"}
 
 
 

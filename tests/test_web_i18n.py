@@ -20,6 +20,7 @@ KEPT_TERMS = ("营改增", "金税通", "同步信息", "中文")   # 中文: th
 CATALOGUE_EN = tuple(sorted((op.label_en for op in catalogue.load_all().values()), key=len, reverse=True))
 CHROME = re.compile(r"<(h1|h2|th|label|button)\b[^>]*>(.*?)</\1>", re.S)
 TEMPLATES = Path(backoffice.__file__).parent / "web" / "templates"
+EN = english_strings()   # every area's en_*.py, merged as the catalogue is built
 PAGES = ["/console/", "/console/ops/set_red_limit", "/console/taxpayers/acme", "/portal/", "/portal/pc",
          "/control", "/control/audit", "/control/timeline", "/control/taxpayers/acme", ""]
 DATA_HEADINGS = {"/console/taxpayers/acme", "/control/taxpayers/acme", ""}   # their h1 is a name

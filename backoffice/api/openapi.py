@@ -85,6 +85,11 @@ ENDPOINTS: list[tuple] = [
     *QA_ENDPOINTS,
 ]
 
+# the training routes (exercise library, attempts, classes): listed beside their views
+from .training import ENDPOINTS as _TRAINING_ENDPOINTS  # noqa: E402
+
+ENDPOINTS += _TRAINING_ENDPOINTS
+
 
 def _error_responses() -> dict:
     return {status: {"$ref": f"#/components/responses/E{status}"} for status in ERROR_STATUSES}
@@ -171,7 +176,8 @@ def build_document(registry: dict[str, Operation]) -> dict[str, Any]:
         ("worlds", "Worlds: isolated copies of 金三, 清分库 and 网票"), ("clock", "The simulated clock and jobs"),
         ("audit", "The audit log"), ("taxpayers", "A taxpayer as each side holds it"),
         ("scenarios", "Scenario runs"), ("meta", "This document"),
-        ("qa", "QA: injected faults, consistency checks, explorations of event orders"))]
+        ("qa", "QA: injected faults, consistency checks, explorations of event orders"),
+        ("training", "Exercises, graded attempts and classes"))]
     tags += [{"name": n, "description": d} for n, d in SIDE_TAGS.values()]
     return {
         "openapi": "3.1.0",

@@ -20,6 +20,7 @@ from ..diagnosis import diagnose
 from ..dispatch import advance_clock, execute
 from ..errors import OperationError
 from ..sync.models import JobRun
+from ..training.guard import check_world as training_check  # attempt worlds refuse some world actions
 from ..users.models import User
 from ..web.db import get_session
 from ..web.errors import STATUS
@@ -132,6 +133,7 @@ def fork_world(world_id: int):
     body = schemas.parse_body(schemas.WorldFork, json_body())
     src = auth.visible_world(world_id)
     db = get_session()
+    training_check(db, src, "fork", auth.current_user())
     world = worlds.fork_world(db, src, name=body.name, owner_id=auth.current_user().id)
     db.commit()
     return jsonify(serialize.world_detail(db, world)), 201
@@ -141,6 +143,7 @@ def fork_world(world_id: int):
 def reset_world(world_id: int):
     world = auth.visible_world(world_id, manage=True)
     db = get_session()
+    training_check(db, world, "reset", auth.current_user())
     worldbuild.reset_world(db, world)
     db.commit()
     return jsonify(serialize.world_detail(db, world))
@@ -150,6 +153,7 @@ def reset_world(world_id: int):
 def delete_world(world_id: int):
     world = auth.visible_world(world_id, manage=True)
     db = get_session()
+    training_check(db, world, "delete", auth.current_user())
     worlds.delete_world(db, world)
     db.commit()
     return jsonify({"deleted": world_id})
@@ -197,6 +201,7 @@ def clock_mode(world_id: int):
     world = auth.visible_world(world_id)
     catalogue.load_all()  # leaving live mode catches up through the jobs
     db = get_session()
+    training_check(db, world, "clock_mode", auth.current_user())
     worlds.set_clock_mode(db, world, body.mode, body.speed)
     db.commit()
     return jsonify(dict(serialize.clock_view(db, world), world_id=world.id))
@@ -273,6 +278,7 @@ def taxpayers(world_id: int):
 def taxpayer(world_id: int, ref: str):
     world = auth.visible_world(world_id)
     db = get_session()
+    training_check(db, world, "pipeline", auth.current_user())
     out = serialize.taxpayer_detail(db, world, ref)
     pipeline = optional_module("backoffice.sync.pipeline")
     if pipeline is not None:

@@ -13,7 +13,7 @@ EN = {
     '图中各点': 'Points of the picture',
     '已遇到': 'Hit',
     '将遇到': 'Will hit',
-    '提示': 'Note',
+    '备注': 'Note',
     '等待': 'wait',
     '模拟器补充的步骤': 'A step the simulator adds',
     '预计送达': 'Expected',

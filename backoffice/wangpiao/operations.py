@@ -69,6 +69,10 @@ class PrinterArgs(Args):
     down: StrictInt
 
 
+class PrinterTypeArgs(Args):
+    invoice_type: Text
+
+
 def _who(ctx) -> tuple[WpAccount, WpInvoicer]:
     sess = ctx.actor.wp_session
     return (ctx.session.get(WpAccount, (sess.world_id, sess.account_id)),
@@ -330,3 +334,16 @@ def set_printer(ctx, args: PrinterArgs) -> dict:
     row.right_mm, row.down_mm = args.right, args.down
     return {"invoice_type": itype.type_code, "right": args.right, "down": args.down}
 
+
+@operation("get_printer", zh="查看打印机设置", en="Show printer settings", args=PrinterTypeArgs, side="wangpiao",
+           needs_login=True, mutates=False)
+def get_printer(ctx, args: PrinterTypeArgs) -> dict:
+    """FAQ 7 (系统设置 → 常规设置): the offsets saved for one invoice type (0 and 0 until set)."""
+    s, w = ctx.session, ctx.world.id
+    account, _ = _who(ctx)
+    itype = q.invoice_type(s, w, args.invoice_type)
+    if itype is None or args.invoice_type != itype.type_code:
+        codes = ", ".join(t.type_code for t in q.wangpiao_types(s, w))
+        raise invalid("invoice_type", f"not a 网票 invoice type ({codes})", f"不是网票发票类型（{codes}）")
+    row = q.printer(s, w, account.id, itype.type_code)
+    return {"invoice_type": itype.type_code, "right": row.right_mm if row else 0, "down": row.down_mm if row else 0}

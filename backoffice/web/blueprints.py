@@ -7,7 +7,8 @@ from flask import Flask
 
 # Optional areas register themselves when their module exists.
 OPTIONAL = ("backoffice.api.views", "backoffice.web.console", "backoffice.web.portal", "backoffice.web.control",
-            "backoffice.web.lookup", "backoffice.web.cards", "backoffice.web.explore", "backoffice.api.qa")
+            "backoffice.web.lookup", "backoffice.web.cards", "backoffice.web.explore", "backoffice.api.qa",
+            "backoffice.web.training", "backoffice.api.training")
 
 
 def register(app: Flask) -> None:

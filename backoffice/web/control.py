@@ -17,6 +17,7 @@ from ..dispatch import advance_clock
 from ..errors import OperationError
 from ..jinsan.models import Taxpayer
 from ..sync.models import JobRun
+from ..training.guard import check_world as training_check  # attempt worlds refuse some world actions
 from ..users.models import User
 from .. import worldbuild
 from ..worlds import service
@@ -246,6 +247,7 @@ def _back(world_id: int) -> str:
 @bp.route("/worlds/<int:world_id>/control/clock/mode", methods=["POST"])
 def clock_mode(world_id: int):
     db = get_session()
+    training_check(db, g.world, "clock_mode", current_user)
     mode = request.form.get("mode", "manual")
     raw_speed = request.form.get("speed", "").strip()
     try:
@@ -265,6 +267,7 @@ def clock_mode(world_id: int):
 @bp.route("/worlds/<int:world_id>/control/fork", methods=["POST"])
 def fork(world_id: int):
     db = get_session()
+    training_check(db, g.world, "fork", current_user)
     new = service.fork_world(db, g.world, name=request.form.get("name") or None, owner_id=current_user.id)
     db.commit()
     flash(_("已复制为世界 %(name)s", name=new.name), "success")
@@ -276,6 +279,7 @@ def reset(world_id: int):
     if not can_manage(g.world):
         abort(403)
     db = get_session()
+    training_check(db, g.world, "reset", current_user)
     try:
         worldbuild.reset_world(db, g.world)
         db.commit()
@@ -292,6 +296,7 @@ def delete(world_id: int):
     if not can_manage(g.world):
         abort(403)
     db = get_session()
+    training_check(db, g.world, "delete", current_user)
     name = g.world.name
     service.delete_world(db, g.world)
     db.commit()
@@ -320,6 +325,7 @@ def add_member(world_id: int):
 @bp.route("/worlds/<int:world_id>/control/taxpayers/<ref>")
 def taxpayer(world_id: int, ref: str):
     db = get_session()
+    training_check(db, g.world, "pipeline", current_user)
     tp = db.execute(select(Taxpayer).where(Taxpayer.world_id == world_id, Taxpayer.ref == ref)).scalar_one_or_none()
     if tp is None:
         abort(404)

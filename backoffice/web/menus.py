@@ -75,6 +75,7 @@ PORTAL_MENU = [
     ]),
     Node(_l("系统设置"), children=[Node(_l("常规设置"), page="portal.settings", children=[
         op("set_printer", _l("打印机设置")),
+        op("get_printer", _l("查看打印机设置")),
     ])]),
 ]
 
