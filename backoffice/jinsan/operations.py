@@ -10,10 +10,12 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
-from pydantic import StrictBool
+from typing import Annotated
+
+from pydantic import Field, StrictBool
 from sqlalchemy import delete, select
 
-from ..catalogue import Amount, Args, RangeArgs, Text, operation
+from ..catalogue import Amount, Args, LongText, RangeArgs, Ref, Text, operation
 from ..clock import fmt, register_work
 from ..errors import OperationError, invalid
 from ..seed import sync_config
@@ -30,26 +32,26 @@ MAX_SECONDARY_INDUSTRIES = 3   # FAQ 4.5: one main and three 附行业
 # --- argument models -----------------------------------------------------------------------------
 
 class TaxpayerArgs(Args):
-    taxpayer: Text
+    taxpayer: Ref
 
 
 class SaleArgs(RangeArgs):
-    taxpayer: Text
+    taxpayer: Ref
 
 
 class RedLimitArgs(Args):
-    taxpayer: Text
+    taxpayer: Ref
     amount: Amount
 
 
 class IndustriesArgs(Args):
-    taxpayer: Text
+    taxpayer: Ref
     main: Text
-    secondary: list[Text] = []
+    secondary: Annotated[list[Text], Field(max_length=10)] = []
 
 
 class ItemRequestArgs(Args):
-    taxpayer: Text
+    taxpayer: Ref
     item: Text
 
 
@@ -60,11 +62,11 @@ class ApproveItemArgs(Args):
 
 class RejectItemArgs(Args):
     item: Text
-    reason: Text
+    reason: LongText
 
 
 class FlagArgs(Args):
-    taxpayer: Text
+    taxpayer: Ref
     value: StrictBool
 
 

@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..audit.models import AuditEntry
-from ..catalogue import Args, Text, operation
+from ..catalogue import Args, Ref, operation
 from ..clock import SHANGHAI, fmt, local
 from ..errors import invalid
 from ..failures import entry as failure_entry
@@ -58,7 +58,7 @@ ADD_STEPS_EN = ["Log in as the 系统管理员;", "Double-click “系统维护�
 
 
 class DiagnoseArgs(Args):
-    taxpayer: Text
+    taxpayer: Ref
 
 
 Bi = tuple[str, str]   # (English, 中文)

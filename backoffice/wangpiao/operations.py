@@ -9,10 +9,11 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import Field, StrictInt, StrictStr
+from pydantic import Field
 from sqlalchemy import select
 
-from ..catalogue import Amount, Args, InvoiceCode, InvoiceNo, RangeArgs, Text, operation
+from ..catalogue import (Amount, AnyCode, Args, InvoiceCode, InvoiceNo, Millimetres, Password, RangeArgs, Ref,
+                         Text, operation)
 from ..errors import OperationError, invalid
 from ..security import hash_password
 from . import login as _login  # noqa: F401  (registers login, change_password)
@@ -20,8 +21,6 @@ from . import queries as q
 from .models import WpAccount, WpDsInvoice, WpInvoice, WpInvoicer, WpPrinter, WpRedReversal, WpSegment
 from .upload import report
 
-# 地税 invoice codes (FAQ 5.3) are shorter than 国税 ones: void and 冲红 accept either kind.
-AnyCode = Annotated[StrictStr, Field(pattern=r"^\d{8,12}$")]
 DS_CLIENTS = ("dishui", "dishui_void")
 
 
@@ -30,20 +29,20 @@ class NoArgs(Args):
 
 
 class NameArgs(Args):
-    name: Text
+    name: Ref
 
 
 class AddInvoicerArgs(Args):
-    name: Text
-    password: Text
+    name: Ref
+    password: Annotated[Password, Field(min_length=1)]
 
 
 class SegmentArgs(RangeArgs):
-    invoicer: Text
+    invoicer: Ref
 
 
 class AmountsArgs(Args):
-    invoicer: Text
+    invoicer: Ref
     red_amount: Amount
     cache_amount: Amount
 
@@ -65,8 +64,8 @@ class RedArgs(InvoiceRefArgs):
 
 class PrinterArgs(Args):
     invoice_type: Text
-    right: StrictInt
-    down: StrictInt
+    right: Millimetres
+    down: Millimetres
 
 
 def _who(ctx) -> tuple[WpAccount, WpInvoicer]:
