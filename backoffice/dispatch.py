@@ -8,6 +8,7 @@ own, so it leaves nothing behind but that entry.
 from __future__ import annotations
 
 import random
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -17,13 +18,15 @@ from sqlalchemy.orm import Session
 
 from . import catalogue
 from .audit.record import record
-from .clock import advance, fmt, parse_duration, parse_time, world_now
+from .clock import advance, check_horizon, fmt, parse_duration, parse_time, world_now
 from .errors import OperationError
 from .jinsan.models import Officer
 from .security import token_hash
 from .wangpiao.models import PcMachine, WpAccount, WpInvoicer, WpSession
 from .worlds.models import World
 from .worlds.service import can_see, get_world, next_seq
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -89,6 +92,12 @@ def resolve_actor(session: Session, world: World, name: str, op: catalogue.Opera
     return actor
 
 
+def hidden_world(world_id: int) -> OperationError:
+    """A world the user may not see answers exactly as a world that does not exist (no probing
+    which world ids are taken)."""
+    return OperationError("NOT_FOUND", field="world", reason=f"no world {world_id}", reason_zh=f"没有编号为 {world_id} 的世界")
+
+
 def _taxpayer_of(actor: Actor, args: dict) -> str | None:
     if actor.taxpayer_ref:
         return actor.taxpayer_ref
@@ -107,7 +116,7 @@ def execute(session: Session, world_id: int, actor_name: str, op_name: str, raw_
         op = catalogue.get(op_name)
         world = get_world(session, world_id, lock=True)
         if user is not None and not can_see(session, user, world):
-            raise OperationError("FORBIDDEN", field="world", reason="this world is not yours")
+            raise hidden_world(world_id)
         if world.clock_mode == "live":
             target = world_now(world)
             if target > world.clock_now:
@@ -150,7 +159,7 @@ def execute(session: Session, world_id: int, actor_name: str, op_name: str, raw_
                 session.commit()
             except Exception:  # the audit of a refusal must never hide the refusal itself
                 session.rollback()
-                raise
+                log.exception("could not audit the refusal %s of %s", exc.code, op_name)
         raise
     except Exception:
         session.rollback()
@@ -167,16 +176,22 @@ def advance_clock(session: Session, world_id: int, *, by: str | None = None, unt
     """Move a world's clock (a door-level action, audited like an operation)."""
     world = get_world(session, world_id, lock=True)
     if user is not None and not can_see(session, user, world):
-        raise OperationError("FORBIDDEN", field="world", reason="this world is not yours")
+        raise hidden_world(world_id)
     start = world.clock_now
     if by is not None:
-        target = start + parse_duration(by)
+        target = start + parse_duration(by, field="by")
         args = {"by": by}
     elif until is not None:
-        target = parse_time(until)
+        try:
+            target = parse_time(until)
+        except OperationError as exc:
+            exc.field = "until"
+            raise
         args = {"until": fmt(target)}
     else:
-        raise OperationError("INVALID_INPUT", field="by", reason="give a duration (by) or a time (until)")
+        raise OperationError("INVALID_INPUT", field="by", reason="give a duration (by) or a time (until)",
+                             reason_zh="须给出时长（by）或时间（until）")
+    check_horizon(target, "by" if by is not None else "until")
     if target < start:
         raise OperationError("CLOCK_BACKWARDS", field="until",
                              reason=f"the clock is at {fmt(start)}; it only moves forward")

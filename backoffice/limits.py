@@ -24,6 +24,7 @@ class Limits(BaseModel):
     scenario_max_steps: int = Field(2000, ge=1)
     scenario_max_taxpayers: int = Field(500, ge=1)
     max_nesting: int = Field(32, ge=4, le=200)
+    worlds_per_user: int = Field(20, ge=0)
 
     @property
     def max_advance(self) -> timedelta:

@@ -5,7 +5,7 @@ from .db import Base  # noqa: F401
 from .jinsan.models import (Change, Industry, Item, ItemRequest, Office, Officer, Return, Sale,  # noqa: F401
                             Stock, Taxpayer, TaxpayerIndustry, UsedInvoice)
 from .sync.models import JobRun, SchedulerLease, WorkItem  # noqa: F401
-from .users.models import ApiToken, User  # noqa: F401
+from .users.models import ApiToken, IdempotencyKey, LoginThrottle, User, WebSession  # noqa: F401
 from .wangpiao.models import (PcInstall, PcLeftover, PcMachine, WpAccount, WpDsInvoice,  # noqa: F401
                               WpIndustry, WpInvoice, WpInvoicer, WpItem, WpPrinter, WpPurchase,
                               WpRedReversal, WpSegment, WpSession, WpTaxpayerIndustry)

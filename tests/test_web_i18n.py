@@ -9,7 +9,9 @@ from babel.messages.mofile import read_mo
 
 import backoffice
 from backoffice import catalogue
-from backoffice.translations.en_strings import EN
+from backoffice.translations.make_catalog import english_strings
+
+EN = english_strings()   # every area's en_*.py, merged as the catalogue is
 from web_support import post, text, web_for
 
 CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")

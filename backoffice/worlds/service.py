@@ -17,6 +17,7 @@ from ..clock import wall_now
 from ..db import Base, is_postgres
 from ..errors import OperationError
 from .models import World, WorldMember
+from .quota import check_quota
 
 
 def world_tables() -> list[Table]:
@@ -89,6 +90,7 @@ def template_world(session: Session, base: str = "default") -> World:
 def create_world(session: Session, spec: dict | None = None, *, name: str | None = None,
                  owner_id: int | None = None) -> World:
     """A new world from the base data plus an optional SCENARIOS.md ``world:`` block."""
+    check_quota(session, owner_id)
     from .setup import apply_spec, normalize_spec
 
     parsed = normalize_spec(spec)
@@ -106,6 +108,7 @@ def create_world(session: Session, spec: dict | None = None, *, name: str | None
 
 def fork_world(session: Session, src: World, *, name: str | None = None, owner_id: int | None = None) -> World:
     """A full copy: every row, the clock, the random seed and the change sequence."""
+    check_quota(session, owner_id if owner_id is not None else src.owner_id)
     world = World(name=name or f"{src.name} (fork)", owner_id=owner_id if owner_id is not None else src.owner_id,
                   clock_now=src.clock_now, clock_start=src.clock_start, clock_mode="manual",
                   live_speed=src.live_speed, seed=src.seed, next_seq=src.next_seq, cleared_seq=src.cleared_seq,
@@ -150,12 +153,16 @@ def delete_world(session: Session, world: World) -> None:
 
 
 def get_world(session: Session, world_id: int, *, lock: bool = False) -> World:
+    if not isinstance(world_id, int) or not 0 < world_id < 2**31:   # beyond the key's range: no such world
+        raise OperationError("NOT_FOUND", field="world", reason=f"no world {world_id}",
+                             reason_zh=f"没有编号为 {world_id} 的世界")
     stmt = select(World).where(World.id == world_id, World.is_template.is_(False))
     if lock:
         stmt = stmt.with_for_update()
     world = session.execute(stmt).scalar_one_or_none()
     if world is None:
-        raise OperationError("NOT_FOUND", field="world", reason=f"no world {world_id}")
+        raise OperationError("NOT_FOUND", field="world", reason=f"no world {world_id}",
+                             reason_zh=f"没有编号为 {world_id} 的世界")
     return world
 
 
