@@ -172,12 +172,17 @@ def next_seq(world: World) -> int:
     return seq
 
 
-def visible_worlds(session: Session, user) -> list[World]:
-    stmt = select(World).where(World.is_template.is_(False)).order_by(World.id)
+def visible_worlds_query(user):
+    """SELECT of the worlds ``user`` may see (unordered, unlimited: callers page it)."""
+    stmt = select(World).where(World.is_template.is_(False))
     if not user.is_instructor:
         member = select(WorldMember.world_id).where(WorldMember.user_id == user.id)
         stmt = stmt.where((World.owner_id == user.id) | World.id.in_(member))
-    return list(session.scalars(stmt))
+    return stmt
+
+
+def visible_worlds(session: Session, user) -> list[World]:
+    return list(session.scalars(visible_worlds_query(user).order_by(World.id)))
 
 
 def can_see(session: Session, user, world: World) -> bool:
