@@ -94,7 +94,7 @@ def protect_sqlite_file(url: str) -> None:
 
 def init_app(app: Flask) -> None:
     app.url_map.converters["int"] = BoundedInt
-    app.config.setdefault("MAX_CONTENT_LENGTH", int(app.config.get("MAX_REQUEST_BYTES") or 1048576))
+    app.config["MAX_CONTENT_LENGTH"] = int(app.config.get("MAX_REQUEST_BYTES") or 1048576)
     proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
     if proxies:
         from werkzeug.middleware.proxy_fix import ProxyFix
