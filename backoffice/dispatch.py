@@ -108,6 +108,11 @@ def _taxpayer_of(actor: Actor, args: dict) -> str | None:
 def execute(session: Session, world_id: int, actor_name: str, op_name: str, raw_args: dict | None = None, *,
             user=None, wp_token: str | None = None, commit: bool = True) -> dict[str, Any]:
     """Run one operation as ``actor_name`` in world ``world_id``; returns the result mapping."""
+    if raw_args is not None and not isinstance(raw_args, dict):   # refused by parse_args, after the role
+        raw_args = {"args": raw_args}
+        shape_error = True
+    else:
+        shape_error = False
     raw_args = dict(raw_args or {})
     world = None
     actor = None
@@ -130,7 +135,7 @@ def execute(session: Session, world_id: int, actor_name: str, op_name: str, raw_
             if actor.role not in op.roles:
                 raise OperationError("FORBIDDEN", field="actor",
                                      reason=f"a {actor.role} may not {op_name}")
-        args = catalogue.parse_args(op, raw_args)
+        args = catalogue.parse_args(op, raw_args["args"] if shape_error else raw_args)
         ctx = Ctx(session, world, actor, world.clock_now)
         result = op.func(ctx, args) or {}
         session.flush()

@@ -18,7 +18,7 @@ from .errors import OperationError
 # error type → (English, Chinese); {name} placeholders come from the error's ctx
 MESSAGES: dict[str, tuple[str, str]] = {
     "missing": ("required", "必填"),
-    "extra_forbidden": ("not an argument of this operation", "不是本操作的参数"),
+    "extra_forbidden": ("unknown: not accepted here", "未知参数：此处不接受"),
     "string_type": ("must be a string", "须为文本（字符串）"),
     "string_too_short": ("must not be blank", "不得为空"),
     "string_too_long": ("at most {max_length} characters", "最多 {max_length} 个字符"),
@@ -94,3 +94,48 @@ def describe(value: Any) -> str:
     text = str(value)
     text = re.sub(r"[\x00-\x1f\x7f-\x9f]", "?", text)
     return "“" + (text if len(text) <= 40 else text[:40] + "…") + "”"
+
+
+# --- which words a message may hold in the other language --------------------------------------
+# A Chinese message holds no English word, except: failure codes (UPPER_SNAKE), identifiers a user
+# types (argument and field names, operation names, enum values such as guoshui or latest),
+# technical names (CA, PC, U-Key, ISO, JSON, YAML, NUL …) and user input quoted “…”. An English
+# message holds no Chinese, except the FAQ's proper names below (the systems, offices and screens
+# the FAQ names, which a Chongqing officer knows by their Chinese names) and user input quoted.
+
+ZH_TECHNICAL = {"CA", "PC", "U-Key", "UKey", "Key", "ISO", "JSON", "YAML", "NUL", "ASCII", "API", "FAQ", "ID", "URL",
+                "true", "false", "null", "Bearer", "Authorization", "Idempotency-Key", "Retry-After", "GET", "POST",
+                "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "www", "cn", "exe", "setup", "e.g", "Z"}
+EN_PROPER_NAMES = ("网票", "金三", "地税", "国税", "营改增", "清分库", "机具", "系统管理员", "开票员", "发票代码",
+                   "冲红限额", "统一社会信用代码", "纳税人编码", "登记序号", "识别号", "征管科", "专管员",
+                   "国税版(营改增)", "国税版（营改增）", "地税版", "地税作废冲红版", "作废冲红版", "初始化密码",
+                   "金税通网络发票", "下载专区", "附行业", "行业", "品目")
+_QUOTED = re.compile(r"“[^”]*”|「[^」]*」|'[^']*'|\"[^\"]*\"")
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9_\-.]*")
+
+
+def english_leaks(message_zh: str, identifiers: set[str] = frozenset()) -> list[str]:
+    """English words in a Chinese message that are not codes, identifiers or quoted input."""
+    text = _QUOTED.sub(" ", message_zh)
+
+    def allowed(w: str) -> bool:
+        return (len(w) < 2 or bool(re.fullmatch(r"[A-Z][A-Z0-9_]+", w)) or w in ZH_TECHNICAL or w in identifiers
+                or "_" in w or bool(re.fullmatch(r"[0-9A-Za-z]*[0-9][0-9A-Za-z]*", w)))
+        # snake_case identifiers, refs and codes with digits (acme1, 150001320410) pass as identifiers
+
+    leaks = []
+    for word in _WORD.findall(text):
+        w = word.strip(".-")
+        parts = w.split(".") if "." in w else [w]     # a field path: world.taxpayers.0.name
+        if not all(allowed(p) for p in parts):
+            leaks.append(word)
+    return leaks
+
+
+def chinese_leaks(message_en: str) -> list[str]:
+    """Chinese in an English message that is neither one of the FAQ's proper names nor quoted input."""
+    text = _QUOTED.sub(" ", message_en)
+    for name in sorted(EN_PROPER_NAMES, key=len, reverse=True):
+        text = text.replace(name, " ")
+    return _CJK.findall(text)

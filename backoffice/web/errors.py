@@ -28,7 +28,7 @@ def http_error_body(exc: HTTPException) -> tuple[dict, dict]:
     zh = HTTP_ZH.get(status, "请求有误")
     if code == "INVALID_INPUT":
         err = OperationError(code, field=field, reason=f"{status} {exc.name}: {request.method} {request.path[:200]}",
-                             reason_zh=f"{status} {zh}：{request.method} {request.path[:200]}")
+                             reason_zh=f"{status} {zh}：“{request.method} {request.path[:200]}”")
     else:
         err = OperationError(code, field=field, reason=f"{status} {exc.name}", reason_zh=f"{status} {zh}")
     headers = {k: v for k, v in exc.get_headers() if k.lower() not in ("content-type", "content-length")}

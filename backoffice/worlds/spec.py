@@ -155,7 +155,7 @@ class WorldSpec(Strict):
         names = base_names()
         if v not in names:
             raise refuse(f"no base data named {v!r} (shipped: {', '.join(names)})",
-                         f"没有名为“{v}”的基础数据（可用：{'、'.join(names)}）")
+                         f"没有名为“{v}”的基础数据（可用：{'、'.join('“' + n + '”' for n in names)}）")
         return v
 
     @field_validator("taxpayers")
