@@ -253,13 +253,15 @@ def request_item(ctx, args: ItemRequestArgs) -> dict:
     holders = industries_holding(ctx.session, w, args.item)
     if holders:
         names = "、".join(f"{i.code} {i.name}" for i in holders)
-        raise invalid("item", f"{args.item!r} already exists in industry {names}: add it as a secondary "
-                              f"industry instead", f"品目 {args.item} 已存在于行业 {names}：请将其增加为附行业")
+        raise OperationError("ITEM_ALREADY_IN_INDUSTRY", field="item",
+                             reason=f"{args.item!r} already exists in industry {names}: add it as a secondary "
+                                    f"industry instead", reason_zh=f"品目 {args.item} 已存在于行业 {names}：请将其增加为附行业")
     if ctx.session.execute(select(ItemRequest.id).where(ItemRequest.world_id == w, ItemRequest.taxpayer_id == tp.id,
                                                         ItemRequest.item == args.item,
                                                         ItemRequest.status == "pending")).first():
-        raise invalid("item", f"{args.item!r} is already reported for {tp.ref} and awaits 征管科",
-                      f"品目 {args.item} 已上报，等待征管科审核")
+        raise OperationError("ITEM_ALREADY_REPORTED", field="item",
+                             reason=f"{args.item!r} is already reported for {tp.ref} and awaits 征管科",
+                             reason_zh=f"品目 {args.item} 已上报，等待征管科审核")
     ctx.seq()
     req = ItemRequest(world_id=w, taxpayer_id=tp.id, item=args.item, requested_by=ctx.actor.officer.id,
                       requested_at=ctx.now, status="pending")
@@ -273,7 +275,8 @@ def _pending_requests(ctx, item: str) -> list[ItemRequest]:
         ItemRequest.world_id == ctx.world.id, ItemRequest.item == item, ItemRequest.status == "pending")
         .order_by(ItemRequest.id)))
     if not reqs:
-        raise invalid("item", f"no pending report of item {item!r}", f"没有待审核的品目上报：{item}")
+        raise OperationError("NO_PENDING_ITEM_REPORT", field="item", reason=f"no pending report of item {item!r}",
+                             reason_zh=f"没有待审核的品目上报：{item}")
     return reqs
 
 

@@ -112,7 +112,8 @@ def rename_admin(ctx, args: NameArgs) -> dict:
     _admin_only(me, "rename the 系统管理员")
     other = q.invoicer_by_name(ctx.session, ctx.world.id, account.id, args.name)
     if other is not None and other.id != me.id:
-        raise invalid("name", f"another 开票员 is named {args.name!r}", f"已有名为 {args.name} 的开票员")
+        raise OperationError("INVOICER_NAME_TAKEN", field="name", reason=f"another 开票员 is named {args.name!r}",
+                             reason_zh=f"已有名为 {args.name} 的开票员")
     old, me.name = me.name, args.name
     return {"old": old, "name": me.name}
 
@@ -124,7 +125,8 @@ def add_invoicer(ctx, args: AddInvoicerArgs) -> dict:
     account, me = _who(ctx)
     _admin_only(me, "add 开票员")
     if q.invoicer_by_name(ctx.session, ctx.world.id, account.id, args.name) is not None:
-        raise invalid("name", f"a 开票员 named {args.name!r} exists", f"已有名为 {args.name} 的开票员")
+        raise OperationError("INVOICER_NAME_TAKEN", field="name", reason=f"a 开票员 named {args.name!r} exists",
+                             reason_zh=f"已有名为 {args.name} 的开票员")
     ctx.session.add(WpInvoicer(world_id=ctx.world.id, account_id=account.id, name=args.name, is_admin=False,
                                password_hash=hash_password(args.password, simulated=True)))
     ctx.session.flush()
@@ -295,7 +297,8 @@ def void_invoice(ctx, args: InvoiceRefArgs) -> dict:
         raise OperationError("VOID_PERIOD_CLOSED", field="number",
                              reason=f"issued in {q.month_of(inv.issued_at)}, now {month}")
     if inv.red_total > 0:
-        raise invalid("number", "a red-reversed invoice cannot be voided", "已冲红的发票不能作废")
+        raise OperationError("INVOICE_RED_REVERSED", field="number", reason="a red-reversed invoice cannot be voided",
+                             reason_zh="已冲红的发票不能作废")
     inv.status, inv.voided_at = "voided", ctx.now
     s.flush()
     report(s, world_id=w, source_taxpayer_id=account.source_taxpayer_id, code=inv.code, number=inv.number,
