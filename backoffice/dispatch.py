@@ -21,6 +21,7 @@ from .audit.record import record
 from .clock import advance, check_horizon, fmt, parse_duration, parse_time, world_now
 from .errors import OperationError
 from .jinsan.models import Officer
+from .limits import limits
 from .security import token_hash
 from .wangpiao.models import PcMachine, WpAccount, WpInvoicer, WpSession
 from .worlds.models import World
@@ -123,7 +124,7 @@ def execute(session: Session, world_id: int, actor_name: str, op_name: str, raw_
         if user is not None and not can_see(session, user, world):
             raise hidden_world(world_id)
         if world.clock_mode == "live":
-            target = world_now(world)
+            target = min(world_now(world), limits().clock_latest)   # a fast live clock stops at the horizon
             if target > world.clock_now:
                 advance(session, world, target)
                 world = get_world(session, world_id, lock=True)
