@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 import logging
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -28,6 +29,7 @@ from .worlds.models import World
 from .worlds.service import can_see, get_world, next_seq
 
 log = logging.getLogger(__name__)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 @dataclass
@@ -68,6 +70,10 @@ class Ctx:
 
 def resolve_actor(session: Session, world: World, name: str, op: catalogue.Operation,
                   wp_token: str | None) -> Actor:
+    if not isinstance(name, str) or not name or len(name) > 120 or _CONTROL.search(name):
+        # no such officer or taxpayer can exist (and a NUL must never reach PostgreSQL)
+        raise OperationError("FORBIDDEN", field="actor", reason="not an officer or taxpayer of this world",
+                             reason_zh="不是本世界的税务人员或纳税人")
     if op.side == "jinsan":
         officer = session.execute(select(Officer).where(Officer.world_id == world.id, Officer.login == name)).scalar_one_or_none()
         if officer is None:
