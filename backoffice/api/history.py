@@ -8,7 +8,7 @@ from flask import jsonify, request
 from sqlalchemy import select
 
 from ..audit.models import AuditEntry
-from ..clock import fmt, parse_time
+from ..clock import parse_time
 from ..errors import OperationError
 from ..jinsan.models import Taxpayer
 from ..sync.models import JobRun
@@ -110,4 +110,4 @@ def taxpayer(world_id: int, ref: str):
     return jsonify(out)
 
 
-__all__ = ["audit", "jobs", "taxpayers", "taxpayer", "fmt"]
+__all__ = ["audit", "jobs", "taxpayers", "taxpayer"]

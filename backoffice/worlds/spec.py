@@ -66,8 +66,11 @@ class RangeSpec(Strict):
         return v
 
 
+IndustryCode = digits(4, 4, "an industry code is 4 digits", "行业代码为 4 位数字")
+
+
 class IndustrySpec(Strict):
-    code: digits(4, 4, "an industry code is 4 digits", "行业代码为 4 位数字")
+    code: IndustryCode
     name: Text
     items: Annotated[list[Text], Field(max_length=1000)] = []
 
