@@ -8,7 +8,7 @@ from werkzeug.exceptions import HTTPException
 from ..errors import OperationError
 
 STATUS = {"FORBIDDEN": 403, "NOT_LOGGED_IN": 401, "NOT_FOUND": 404, "INVALID_INPUT": 400, "CLOCK_HORIZON": 400,
-          "REQUEST_TOO_LARGE": 413, "LOGIN_THROTTLED": 429, "IDEMPOTENCY_KEY_REUSED": 422}
+          "REQUEST_TOO_LARGE": 413, "IDEMPOTENCY_KEY_REUSED": 422}
 # Codes that refine INVALID_INPUT (seed_data/failures.yaml ``refines``) are domain refusals: 409.
 
 
