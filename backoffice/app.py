@@ -11,11 +11,23 @@ def create_app(overrides: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=cfg["INSTANCE_PATH"], instance_relative_config=False,
                 template_folder="web/templates", static_folder="web/static")
     app.config.update(cfg)
+    configure_security(app)
     configure_database(app)
     configure_extensions(app)
     register_blueprints(app)
     register_error_handlers(app)
     return app
+
+
+def configure_security(app: Flask) -> None:
+    """Headers, bounded URL ids, control characters and body size (web.hardening); server-side
+    browser sessions (web.sessions)."""
+    from .web.hardening import init_app as init_hardening, protect_sqlite_file
+    from .web.sessions import init_app as init_sessions
+
+    init_hardening(app)
+    init_sessions(app)
+    protect_sqlite_file(app.config["DATABASE_URL"])
 
 
 def configure_database(app: Flask) -> None:
@@ -36,9 +48,11 @@ def configure_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from .web import account
     from .web.blueprints import register
 
     register(app)
+    account.init_app(app)
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -9,69 +9,102 @@ This module knows nothing of the domains; they register themselves on import
 """
 from __future__ import annotations
 
+import difflib
 import importlib
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import lru_cache
-from pathlib import Path
 from typing import Annotated, Any, Callable
 
 import yaml
-from pydantic import AfterValidator, BaseModel, ConfigDict, StrictStr, ValidationError, field_validator
+from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, StrictStr, ValidationError,
+                      WithJsonSchema, field_validator)
+from pydantic_core import PydanticCustomError
 
 from .config import default_seed_path
 from .errors import OperationError
+from .limits import limits
 
 
 # --- argument types shared by every operation ------------------------------------------------
+# Every string has a maximum length matching the column it may end up in and refuses control
+# characters (NUL included: PostgreSQL refuses it, SQLite stores it, and the two must agree).
+# Digits are ASCII or full-width (Chinese input methods type full-width ones; they are normalised);
+# any other script's digits are refused, so "٠٠٠٠٠٠٠١" is not an invoice number.
 
-# Amounts are stored as 64-bit integer fen: 12 digits of yuan is far beyond any real limit and
-# far inside what SQLite and PostgreSQL hold (a longer amount is refused here, never a 500 there).
-MAX_AMOUNT_DIGITS = 12
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_FULLWIDTH = str.maketrans("０１２３４５６７８９．－＋", "0123456789.-+")
+
+
+def refuse(en: str, zh: str) -> PydanticCustomError:
+    """A validation error carrying its reason in both languages (see :func:`parse_args`)."""
+    return PydanticCustomError("backoffice", "{en}", {"en": en, "zh": zh})
+
+
+def fullwidth_digits(v: Any) -> Any:
+    return v.translate(_FULLWIDTH) if isinstance(v, str) else v
+
+
+def _text_rule(max_length: int, strip: bool, blank_ok: bool) -> Callable[[str], str]:
+    def check(v: str) -> str:
+        if _CONTROL.search(v):
+            raise refuse("must not contain control characters (NUL, line breaks, tabs …)",
+                         "不得包含控制字符（空字符、换行、制表符等）")
+        if strip:
+            v = v.strip()
+        if not blank_ok and not v.strip():
+            raise refuse("must not be blank", "不得为空")
+        if len(v) > max_length:
+            raise refuse(f"at most {max_length} characters", f"最多 {max_length} 个字符")
+        return v
+    return check
+
+
+def text(max_length: int, *, strip: bool = True, blank_ok: bool = False):
+    """A one-line string of at most ``max_length`` characters (its column's length)."""
+    return Annotated[StrictStr, AfterValidator(_text_rule(max_length, strip, blank_ok)),
+                     WithJsonSchema({"type": "string", "maxLength": max_length,
+                                     **({} if blank_ok else {"minLength": 1})})]
+
+
+def digits(min_len: int, max_len: int, en: str, zh: str):
+    """A string of ASCII (or full-width) digits, ``min_len`` to ``max_len`` of them."""
+    pattern = re.compile(rf"[0-9]{{{min_len},{max_len}}}")
+
+    def check(v: str) -> str:
+        if not pattern.fullmatch(v):
+            raise refuse(en, zh)
+        return v
+    return Annotated[StrictStr, BeforeValidator(fullwidth_digits), AfterValidator(check),
+                     WithJsonSchema({"type": "string", "pattern": f"^[0-9０-９]{{{min_len},{max_len}}}$"})]
 
 
 def _amount(v: str) -> str:
-    if not re.fullmatch(r"\d+(\.\d{1,2})?", v):
-        raise ValueError("must be a non-negative amount of yuan with at most two decimals, e.g. \"1000.00\"")
-    if len(v.split(".")[0].lstrip("0")) > MAX_AMOUNT_DIGITS:
-        raise ValueError(f"at most {MAX_AMOUNT_DIGITS} digits before the decimal point")
-    try:
-        Decimal(v)
-    except InvalidOperation:  # pragma: no cover - the regex already guarantees it
-        raise ValueError("not an amount") from None
+    if not re.fullmatch(r"[0-9]+(\.[0-9]{1,2})?", v):
+        raise refuse('must be a non-negative amount of yuan with at most two decimals, e.g. "1000.00"',
+                     "须为不超过两位小数的非负金额（元），如“1000.00”")
+    ceiling = limits().max_amount
+    if len(v) > 20 or Decimal(v) > ceiling:
+        raise refuse(f"at most {ceiling} yuan", f"不得超过 {ceiling} 元")
     return v
 
 
-def _invoice_no(v: str) -> str:
-    if not re.fullmatch(r"\d{8}", v):
-        raise ValueError("invoice numbers are 8 digits, e.g. \"00000001\"")
-    return v
-
-
-def _invoice_code(v: str) -> str:
-    if not re.fullmatch(r"\d{10,12}", v):
-        raise ValueError("an invoice code (发票代码) is 10 to 12 digits, e.g. \"150001320410\"")
-    return v
-
-
-# Names, refs, items and reasons fit the narrowest column that stores one (PostgreSQL refuses a
-# longer value with an error, SQLite would keep it): refused here, naming the field, never a 500.
-MAX_TEXT = 60
-
-
-def _nonblank(v: str) -> str:
-    if not v.strip():
-        raise ValueError("must not be blank")
-    if len(v.strip()) > MAX_TEXT or "\x00" in v:
-        raise ValueError(f"at most {MAX_TEXT} characters, without NUL")
-    return v.strip()
-
-
-Amount = Annotated[StrictStr, AfterValidator(_amount)]
-InvoiceNo = Annotated[StrictStr, AfterValidator(_invoice_no)]
-InvoiceCode = Annotated[StrictStr, AfterValidator(_invoice_code)]
-Text = Annotated[StrictStr, AfterValidator(_nonblank)]
+Amount = Annotated[StrictStr, BeforeValidator(fullwidth_digits), AfterValidator(_amount),
+                   WithJsonSchema({"type": "string", "pattern": r"^[0-9０-９]+([.．][0-9０-９]{1,2})?$",
+                                   "examples": ["1000.00"]})]
+InvoiceNo = digits(8, 8, 'invoice numbers are 8 digits, e.g. "00000001"', "发票号码为 8 位数字，如“00000001”")
+InvoiceCode = digits(10, 12, 'an invoice code (发票代码) is 10 to 12 digits, e.g. "150001320410"',
+                     "发票代码为 10 至 12 位数字，如“150001320410”")
+# 地税 invoice codes (FAQ 5.3) are shorter than 国税 ones: void and 冲红 accept either kind.
+AnyCode = digits(8, 12, "an invoice code is 8 to 12 digits", "发票代码为 8 至 12 位数字")
+Text = text(100)          # item, industry (code or name), most names: String(100) columns
+Ref = text(60)            # taxpayer refs, officer logins, 开票员 names: String(60) columns
+LongText = text(500)      # free reasons (驳回理由): String(500)
+Account = text(40)        # 网票 accounts: 纳税人编码 / 地税 account String(40), 登记序号 20
+Password = text(128, strip=False, blank_ok=True)
+# whole numbers are JSON integers (a string "1" is refused, as a number where a string belongs is)
+Millimetres = Annotated[StrictInt, Field(ge=-1000, le=1000)]
 
 
 class Args(BaseModel):
@@ -91,7 +124,7 @@ class RangeArgs(Args):
     @classmethod
     def _order(cls, v: str, info) -> str:
         if "start" in info.data and int(info.data["start"]) > int(v):
-            raise ValueError("the range's start is after its end")
+            raise refuse("the range's start is after its end", "起始号码不得大于终止号码")
         return v
 
 
@@ -153,8 +186,10 @@ def get(name: str) -> Operation:
     load_all()
     op = REGISTRY.get(name)
     if op is None:
-        raise OperationError("INVALID_INPUT", field="op", reason=f"unknown operation {name!r}",
-                             reason_zh=f"未知操作 {name}")
+        close = difflib.get_close_matches(str(name), list(REGISTRY), n=1)
+        raise OperationError("INVALID_INPUT", field="op",
+                             reason=f"unknown operation “{name}”" + (f" (did you mean {close[0]}?)" if close else ""),
+                             reason_zh=f"未知操作“{name}”" + (f"（是否要找 {close[0]}？）" if close else ""))
     return op
 
 
@@ -166,14 +201,13 @@ def role_rules() -> dict[str, frozenset[str]]:
 
 
 def parse_args(op: Operation, raw: dict | None) -> Args:
+    """The operation's args model applied to ``raw``; the first problem as INVALID_INPUT, its
+    reason in Chinese and English (pydantic's own English never reaches ``message_zh``)."""
+    from .refusals import validation_refusal
+    if raw is not None and not isinstance(raw, dict):
+        raise OperationError("INVALID_INPUT", field="args", reason="the arguments are a mapping (object)",
+                             reason_zh="参数须为映射（对象）")
     try:
         return op.args_model.model_validate(raw or {})
     except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = ".".join(str(p) for p in err["loc"]) or "args"
-        msg = err["msg"]
-        if err["type"] in ("string_type",) and isinstance(err.get("input"), (int, float)):
-            msg = "a number where a string belongs: quote it"
-        elif msg.startswith("Value error, "):
-            msg = msg[len("Value error, "):]
-        raise OperationError("INVALID_INPUT", field=loc, reason=msg) from None
+        raise validation_refusal(exc, default_field="args") from None

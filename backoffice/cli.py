@@ -111,6 +111,58 @@ def user_create(username, role, password, name):
     click.echo(f"user {username} ({role}) created")
 
 
+@user.command("list")
+@with_appcontext
+def user_list():
+    """Every user: name, role, whether it may log in."""
+    from .users.service import list_users
+    for u in list_users(db_session()):
+        click.echo(f"{u.username:<24} {u.role:<10} {'active' if u.active else 'disabled'}")
+
+
+@user.command("disable")
+@click.argument("username")
+@with_appcontext
+def user_disable(username):
+    """USERNAME can no longer log in; its browser sessions end and its API tokens stop working."""
+    _set_active(username, False)
+
+
+@user.command("enable")
+@click.argument("username")
+@with_appcontext
+def user_enable(username):
+    """USERNAME may log in again (its tokens, unless revoked or expired, work again)."""
+    _set_active(username, True)
+
+
+def _set_active(username: str, active: bool) -> None:
+    from .users.service import set_active, user_by_name
+    s = db_session()
+    try:
+        set_active(s, user_by_name(s, username), active)
+        s.commit()
+    except OperationError as exc:
+        fail(exc)
+    click.echo(f"user {username} {'enabled' if active else 'disabled'}")
+
+
+@user.command("password")
+@click.argument("username")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@with_appcontext
+def user_password(username, password):
+    """Set USERNAME's password; every browser session of the user ends."""
+    from .users.service import change_password, user_by_name
+    s = db_session()
+    try:
+        change_password(s, user_by_name(s, username), password)
+        s.commit()
+    except OperationError as exc:
+        fail(exc)
+    click.echo(f"password of {username} changed; its sessions ended")
+
+
 @main.group()
 def token():
     """API bearer tokens."""
@@ -119,19 +171,65 @@ def token():
 @token.command("create")
 @click.argument("username")
 @click.option("--name", default="cli")
+@click.option("--expires", default=None, metavar="DURATION",
+              help="the token stops working after this long (e.g. 30d, 12h); default: never")
 @with_appcontext
-def token_create(username, name):
+def token_create(username, name, expires):
     """Print a new bearer token for USERNAME (stored hashed; shown once)."""
-    from sqlalchemy import select
-    from .users.models import User
-    from .users.service import create_token
+    from .users.service import create_token, user_by_name
     s = db_session()
-    u = s.execute(select(User).where(User.username == username)).scalar_one_or_none()
-    if u is None:
-        fail(OperationError("NOT_FOUND", field="username", reason=f"no user {username}"))
-    tok = create_token(s, u, name)
+    try:
+        lifetime = _token_lifetime(expires) if expires else None
+        tok = create_token(s, user_by_name(s, username), name, expires_in=lifetime)
+    except OperationError as exc:
+        fail(exc)
     s.commit()
     click.echo(tok)
+
+
+def _token_lifetime(text: str):
+    from datetime import timedelta
+    from .clock import _DURATION
+    m = _DURATION.match(text.strip())
+    if not m or not any(m.groups()):
+        raise OperationError("INVALID_INPUT", field="expires", reason=f"{text!r} is not a duration like 30d or 12h",
+                             reason_zh=f"“{text}”不是时长（如 30d、12h）")
+    d, h, mi, sec = (int(x or 0) for x in m.groups())
+    if d > 36600:
+        raise OperationError("INVALID_INPUT", field="expires", reason="at most 36600 days", reason_zh="最多 36600 天")
+    return timedelta(days=d, hours=h, minutes=mi, seconds=sec)
+
+
+@token.command("list")
+@click.option("--user", "username", default=None, help="only this user's tokens")
+@with_appcontext
+def token_list(username):
+    """Every token: id, user, name, created, expiry and state (never the token itself)."""
+    from .clock import fmt
+    from .users.service import list_tokens, token_state, user_by_name
+    s = db_session()
+    try:
+        owner = user_by_name(s, username) if username else None
+    except OperationError as exc:
+        fail(exc)
+    for t, u in list_tokens(s, owner):
+        click.echo(f"{t.id:>5}  {u.username:<20} {t.name:<16} {fmt(t.created_wall) or '-':<25} "
+                   f"{fmt(t.expires_wall) or 'never':<25} {token_state(t)}")
+
+
+@token.command("revoke")
+@click.argument("token_id", type=click.IntRange(1, 2**31 - 1))
+@with_appcontext
+def token_revoke(token_id):
+    """Revoke token TOKEN_ID (see token list): it stops working at once."""
+    from .users.service import revoke_token
+    s = db_session()
+    try:
+        revoke_token(s, token_id)
+        s.commit()
+    except OperationError as exc:
+        fail(exc)
+    click.echo(f"token {token_id} revoked")
 
 
 # --- worlds --------------------------------------------------------------------------------------
@@ -153,13 +251,16 @@ def _world_row(w) -> str:
 @click.option("--owner", default=None, help="username of the owner")
 @with_appcontext
 def world_create(name, spec_file, owner):
-    import yaml
     from sqlalchemy import select
     from .users.models import User
     from .worldbuild import create_world
+    from .yamlsafe import UntrustedYamlError, load_untrusted
     spec = None
     if spec_file:
-        data = yaml.safe_load(Path(spec_file).read_text(encoding="utf-8"))
+        try:
+            data = load_untrusted(Path(spec_file).read_bytes())
+        except UntrustedYamlError as exc:
+            fail(OperationError("INVALID_INPUT", field="from-file", reason=str(exc), reason_zh=exc.reason_zh))
         spec = data.get("world", data) if isinstance(data, dict) else data
     s = db_session()
     owner_id = None

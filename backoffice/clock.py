@@ -30,17 +30,24 @@ def wall_now() -> datetime:
     return datetime.now(timezone.utc)  # clock-ok
 
 
-_DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+_DURATION = re.compile(r"^(?:([0-9]{1,9})d)?(?:([0-9]{1,9})h)?(?:([0-9]{1,9})m)?(?:([0-9]{1,9})s)?$")
 
 
-def parse_duration(text: str) -> timedelta:
-    """``20m``, ``2h30m``, ``1d``, ``1d2h``, ``45s``."""
-    m = _DURATION.match(str(text).strip())
+def parse_duration(text: str, field: str = "by") -> timedelta:
+    """``20m``, ``2h30m``, ``1d``, ``1d2h``, ``45s``; at most limits.yaml's ``max_advance_days``.
+    ``field`` names the input as the request does (``by`` in the API and forms)."""
+    from .limits import limits
+    shown = str(text)[:40]
+    m = _DURATION.match(str(text).strip()[:60])
     if not m or not any(m.groups()):
-        raise OperationError("INVALID_INPUT", field="duration",
-                             reason=f"{text!r} is not a duration like 20m, 2h30m or 1d",
-                             reason_zh=f"{text!r} 不是时长（如 20m、2h30m、1d）")
+        raise OperationError("INVALID_INPUT", field=field,
+                             reason=f"{shown!r} is not a duration like 20m, 2h30m or 1d",
+                             reason_zh=f"“{shown}”不是时长（如 20m、2h30m、1d）")
     d, h, mi, s = (int(x or 0) for x in m.groups())
+    most = limits().max_advance_days
+    if d * 86400 + h * 3600 + mi * 60 + s > most * 86400:
+        raise OperationError("INVALID_INPUT", field=field, reason=f"at most {most} days at a time",
+                             reason_zh=f"一次最多推进 {most} 天")
     return timedelta(days=d, hours=h, minutes=mi, seconds=s)
 
 
@@ -50,14 +57,31 @@ def parse_time(value) -> datetime:
         dt = value
     else:
         try:
-            dt = datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
+            dt = datetime.fromisoformat(str(value).strip()[:60].replace("Z", "+00:00"))
         except ValueError:
             raise OperationError("INVALID_INPUT", field="time",
-                                 reason=f"{value!r} is not an ISO 8601 time with offset") from None
+                                 reason=f"{str(value)[:40]!r} is not an ISO 8601 time with offset",
+                                 reason_zh="须为带时区偏移的 ISO 8601 时间，如 2016-05-04T02:00:00+08:00") from None
     if dt.tzinfo is None:
-        raise OperationError("INVALID_INPUT", field="time", reason=f"{value!r} has no UTC offset",
+        raise OperationError("INVALID_INPUT", field="time", reason=f"{str(value)[:40]!r} has no UTC offset",
                              reason_zh="时间须带时区偏移，如 +08:00")
+    try:
+        dt.astimezone(timezone.utc)
+    except OverflowError:   # 9999-12-31T23:59:59-14:00 is past the last representable instant
+        raise OperationError("INVALID_INPUT", field="time", reason="the time is out of range",
+                             reason_zh="时间超出范围") from None
     return dt
+
+
+def check_horizon(t: datetime, field: str = "until") -> None:
+    """The simulated clock never leaves limits.yaml's [clock_earliest, clock_latest]: past it, job
+    triggers and dates overflow, and a world would answer errors until reset."""
+    from .limits import limits
+    lim = limits()
+    if not lim.clock_earliest <= t <= lim.clock_latest:
+        raise OperationError("CLOCK_HORIZON", field=field,
+                             reason=f"the simulated clock stays between {fmt(lim.clock_earliest)} and {fmt(lim.clock_latest)}",
+                             reason_zh=f"模拟时钟只能在 {fmt(lim.clock_earliest)} 至 {fmt(lim.clock_latest)} 之间")
 
 
 def local(dt: datetime) -> datetime:
@@ -181,6 +205,7 @@ def advance(session: Session, world, to: datetime, *, jobs: Iterable[Job] | None
     idempotent). Returns one record per occurrence that did something.
     """
     load_jobs()  # the domains register their jobs and work handlers on import
+    check_horizon(to)
     to = to.astimezone(timezone.utc)
     if to < world.clock_now:
         raise OperationError("CLOCK_BACKWARDS", field="to",

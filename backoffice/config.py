@@ -65,6 +65,17 @@ def load_config(overrides: dict | None = None) -> dict:
         "BOOTSTRAP_SERVE_LOCAL": True,
         "SCHEDULER_TICK_SECONDS": 1.0,
         "SCHEDULER_LEASE_SECONDS": 15,
+        # Cookies only over HTTPS: set BACKOFFICE_SESSION_COOKIE_SECURE=1 behind TLS.
+        "SESSION_COOKIE_SECURE": False,
+        "SESSION_HOURS": 12,                    # a login lasts this long (server-side session)
+        "MAX_REQUEST_BYTES": 1048576,           # request bodies beyond it: 413 REQUEST_TOO_LARGE
+        "TRUSTED_PROXIES": 0,                   # X-Forwarded-For hops to trust (behind nginx: 1)
+        "LOGIN_MAX_FAILURES": 5,                # per account within the window, then locked out
+        "LOGIN_MAX_FAILURES_PER_ADDRESS": 20,   # per client address within the window
+        "LOGIN_WINDOW_SECONDS": 900,
+        "LOGIN_LOCKOUT_SECONDS": 900,
+        "WORLDS_PER_USER": None,                # None: seed_data/limits.yaml's worlds_per_user
+        "IDEMPOTENCY_HOURS": 24,                # how long an Idempotency-Key's first response is kept
     }
     conf_file = instance / "backoffice.cfg"
     if conf_file.exists():
@@ -74,7 +85,7 @@ def load_config(overrides: dict | None = None) -> dict:
     for key in list(cfg) + ["SECRET_KEY"]:
         env = os.environ.get(f"BACKOFFICE_{key}")
         if env is not None:
-            cfg[key] = env
+            cfg[key] = _typed(key, env, cfg.get(key))
     cfg.update(overrides)
     cfg["INSTANCE_PATH"] = str(instance)
     if not cfg.get("SECRET_KEY"):
@@ -83,6 +94,28 @@ def load_config(overrides: dict | None = None) -> dict:
     if not Path(cfg["SEED_PATH"]).is_dir():
         raise ConfigError(f"BACKOFFICE_SEED_PATH must name the seed_data folder; {cfg['SEED_PATH']} is not a folder.")
     return cfg
+
+
+_TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off", ""}
+_INTEGER_SETTINGS = {"WORLDS_PER_USER"}
+
+
+def _typed(key: str, value: str, default):
+    """An environment value read as its setting's type (booleans, whole numbers, decimals)."""
+    try:
+        if isinstance(default, bool):
+            v = value.strip().lower()
+            if v not in _TRUE | _FALSE:
+                raise ValueError(value)
+            return v in _TRUE
+        if isinstance(default, int) or key in _INTEGER_SETTINGS:
+            return int(value) if value.strip() else None
+        if isinstance(default, float):
+            return float(value)
+    except ValueError:
+        raise ConfigError(f"BACKOFFICE_{key} must be {'true or false' if isinstance(default, bool) else 'a number'}; "
+                          f"got {value!r}.") from None
+    return value
 
 
 def validate_database_url(url: str) -> None:

@@ -8,6 +8,8 @@ own, so it leaves nothing behind but that entry.
 from __future__ import annotations
 
 import random
+import logging
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable
@@ -17,9 +19,10 @@ from sqlalchemy.orm import Session
 
 from . import catalogue
 from .audit.record import record
-from .clock import advance, fmt, parse_duration, parse_time, world_now
+from .clock import advance, check_horizon, fmt, parse_duration, parse_time, world_now
 from .errors import OperationError
 from .jinsan.models import Officer
+from .limits import limits
 from .security import token_hash
 from .wangpiao.models import PcMachine, WpAccount, WpInvoicer, WpSession
 from .worlds.models import World
@@ -39,6 +42,9 @@ def register_guard(guard: Callable[..., None]) -> Callable[..., None]:
     if guard not in GUARDS:
         GUARDS.append(guard)
     return guard
+
+log = logging.getLogger(__name__)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 @dataclass
@@ -79,6 +85,10 @@ class Ctx:
 
 def resolve_actor(session: Session, world: World, name: str, op: catalogue.Operation,
                   wp_token: str | None) -> Actor:
+    if not isinstance(name, str) or not name or len(name) > 120 or _CONTROL.search(name):
+        # no such officer or taxpayer can exist (and a NUL must never reach PostgreSQL)
+        raise OperationError("FORBIDDEN", field="actor", reason="not an officer or taxpayer of this world",
+                             reason_zh="不是本世界的税务人员或纳税人")
     if op.side == "jinsan":
         officer = session.execute(select(Officer).where(Officer.world_id == world.id, Officer.login == name)).scalar_one_or_none()
         if officer is None:
@@ -104,6 +114,12 @@ def resolve_actor(session: Session, world: World, name: str, op: catalogue.Opera
     return actor
 
 
+def hidden_world(world_id: int) -> OperationError:
+    """A world the user may not see answers exactly as a world that does not exist (no probing
+    which world ids are taken)."""
+    return OperationError("NOT_FOUND", field="world", reason=f"no world {world_id}", reason_zh=f"没有编号为 {world_id} 的世界")
+
+
 def _taxpayer_of(actor: Actor, args: dict) -> str | None:
     if actor.taxpayer_ref:
         return actor.taxpayer_ref
@@ -115,6 +131,11 @@ def _taxpayer_of(actor: Actor, args: dict) -> str | None:
 def execute(session: Session, world_id: int, actor_name: str, op_name: str, raw_args: dict | None = None, *,
             user=None, wp_token: str | None = None, commit: bool = True) -> dict[str, Any]:
     """Run one operation as ``actor_name`` in world ``world_id``; returns the result mapping."""
+    if raw_args is not None and not isinstance(raw_args, dict):   # refused by parse_args, after the role
+        raw_args = {"args": raw_args}
+        shape_error = True
+    else:
+        shape_error = False
     raw_args = dict(raw_args or {})
     world = None
     actor = None
@@ -123,11 +144,11 @@ def execute(session: Session, world_id: int, actor_name: str, op_name: str, raw_
         op = catalogue.get(op_name)
         world = get_world(session, world_id, lock=True)
         if user is not None and not can_see(session, user, world):
-            raise OperationError("FORBIDDEN", field="world", reason="this world is not yours")
+            raise hidden_world(world_id)
         for guard in GUARDS:
             guard(session, world, actor_name, op)
         if world.clock_mode == "live":
-            target = world_now(world)
+            target = min(world_now(world), limits().clock_latest)   # a fast live clock stops at the horizon
             if target > world.clock_now:
                 advance(session, world, target)
                 world = get_world(session, world_id, lock=True)
@@ -139,7 +160,7 @@ def execute(session: Session, world_id: int, actor_name: str, op_name: str, raw_
             if actor.role not in op.roles:
                 raise OperationError("FORBIDDEN", field="actor",
                                      reason=f"a {actor.role} may not {op_name}")
-        args = catalogue.parse_args(op, raw_args)
+        args = catalogue.parse_args(op, raw_args["args"] if shape_error else raw_args)
         ctx = Ctx(session, world, actor, world.clock_now)
         with scoped_to_world(session, world.id):
             result = op.func(ctx, args) or {}
@@ -171,7 +192,7 @@ def execute(session: Session, world_id: int, actor_name: str, op_name: str, raw_
                 session.commit()
             except Exception:  # the audit of a refusal must never hide the refusal itself
                 session.rollback()
-                raise
+                log.exception("could not audit the refusal %s of %s", exc.code, op_name)
         raise
     except Exception:
         session.rollback()
@@ -188,19 +209,25 @@ def advance_clock(session: Session, world_id: int, *, by: str | None = None, unt
     """Move a world's clock (a door-level action, audited like an operation)."""
     world = get_world(session, world_id, lock=True)
     if user is not None and not can_see(session, user, world):
-        raise OperationError("FORBIDDEN", field="world", reason="this world is not yours")
+        raise hidden_world(world_id)
     catalogue.load_all()  # registers the guards
     for guard in GUARDS:
         guard(session, world, actor, None)
     start = world.clock_now
     if by is not None:
-        target = start + parse_duration(by)
+        target = start + parse_duration(by, field="by")
         args = {"by": by}
     elif until is not None:
-        target = parse_time(until)
+        try:
+            target = parse_time(until)
+        except OperationError as exc:
+            exc.field = "until"
+            raise
         args = {"until": fmt(target)}
     else:
-        raise OperationError("INVALID_INPUT", field="by", reason="give a duration (by) or a time (until)")
+        raise OperationError("INVALID_INPUT", field="by", reason="give a duration (by) or a time (until)",
+                             reason_zh="须给出时长（by）或时间（until）")
+    check_horizon(target, "by" if by is not None else "until")
     if target < start:
         raise OperationError("CLOCK_BACKWARDS", field="until",
                              reason=f"the clock is at {fmt(start)}; it only moves forward")

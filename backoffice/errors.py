@@ -1,7 +1,13 @@
 """Typed errors. Every error a user can see has a stable code from the failure catalogue."""
 from __future__ import annotations
 
+import re
+
 from .failures import messages
+
+# A reason given in English only must not leak into the Chinese message: it gets this instead.
+NEUTRAL_ZH = "不符合该字段的规则"
+_LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 
 
 class OperationError(Exception):
@@ -29,7 +35,12 @@ class OperationError(Exception):
 
     @property
     def reason_zh(self) -> str | None:
-        return self.details.get("reason_zh") or self.reason
+        zh = self.details.get("reason_zh")
+        if zh:
+            return zh
+        if self.reason and _LATIN_WORD.search(self.reason):
+            return NEUTRAL_ZH
+        return self.reason
 
     def to_dict(self) -> dict:
         out = {"code": self.code, "message_zh": self.message_zh, "message_en": self.message_en,

@@ -9,7 +9,7 @@ from .jinsan.models import (Change, Industry, Item, ItemRequest, Office, Officer
 from .sync.fault_models import SyncFault, UploadReport  # noqa: F401
 from .sync.models import SchedulerLease  # noqa: F401
 from .training.models import Assignment, Attempt, ClassMember, TrainingClass  # noqa: F401
-from .users.models import ApiToken, User  # noqa: F401
+from .users.models import ApiToken, IdempotencyKey, LoginThrottle, User, WebSession  # noqa: F401
 from .wangpiao.models import (PcInstall, PcLeftover, PcMachine, WpAccount, WpDsInvoice,  # noqa: F401
                               WpIndustry, WpInvoice, WpInvoicer, WpItem, WpPrinter, WpPurchase,
                               WpRedReversal, WpSegment, WpSession, WpTaxpayerIndustry)

@@ -4,6 +4,7 @@ A bad file is reported with the file, the entry and what is wrong, before anythi
 """
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
@@ -89,10 +90,27 @@ def _validate(model, data, path: Path, key: str | None = None):
         raise SeedError(f"{path}: {field}: {reason}") from None
 
 
+_BASE_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
+
+
+def base_names(seed_path: str | Path | None = None) -> list[str]:
+    """The bases shipped under seed_data/: ``default`` (seed_data/base/) and each folder of
+    seed_data/bases/. A world names one of these and nothing else: never a path."""
+    root = Path(seed_path or default_seed_path())
+    names = ["default"] if (root / "base").is_dir() else []
+    extra = root / "bases"
+    if extra.is_dir():
+        names += sorted(p.name for p in extra.iterdir() if p.is_dir() and _BASE_NAME.fullmatch(p.name)
+                        and p.name != "default")
+    return names
+
+
 def load_base(seed_path: str | Path | None = None, base: str = "default") -> BaseData:
     """The base data named ``base``, validated; read once per process (again only when a file of it
     changes)."""
     root = Path(seed_path or default_seed_path())
+    if not isinstance(base, str) or base not in base_names(root):
+        raise SeedError(f"{root}: no base data named {base!r} (shipped: {', '.join(base_names(root))})")
     folder = root / "base" if base == "default" else root / "bases" / base
     if not folder.is_dir():
         raise SeedError(f"{folder}: no base data named {base!r}")

@@ -63,7 +63,7 @@ def assert_error(resp, status: int, code: str, field=None):
 def test_every_request_needs_a_valid_bearer_token(client, header):
     headers = {"Authorization": header} if header else {}
     for method, path in (("get", "/api/v1/worlds"), ("post", "/api/v1/worlds"),
-                         ("get", "/api/v1/openapi.json"), ("post", "/api/v1/scenarios/run")):
+                         ("get", "/api/v1/worlds/1/taxpayers"), ("post", "/api/v1/scenarios/run")):
         resp = getattr(client, method)(path, headers=headers, json={})
         body = assert_error(resp, 401, "NOT_LOGGED_IN", field="authorization")
         assert set(body) >= {"code", "message_zh", "message_en", "field"}
@@ -102,7 +102,14 @@ def test_a_trainee_sees_its_own_worlds_and_not_another_trainees(client, make_use
         body = {"by": "1h"} if path == "/clock/advance" else {"actor": "h_zhang", "args": {"taxpayer": "acme"}} \
             if path.startswith("/ops") else {}
         resp = getattr(client, method)(f"/api/v1/worlds/{mine['id']}{path}", headers=b_headers, json=body)
-        assert_error(resp, 403, "FORBIDDEN", field="world")
+        # another user's world answers exactly as a world that does not exist: ids cannot be probed
+        assert_error(resp, 404, "NOT_FOUND", field="world")
+        missing = getattr(client, method)(f"/api/v1/worlds/{2**31 - 1}{path}", headers=b_headers, json=body)
+        assert missing.status_code == 404
+        assert resp.get_json()["message_zh"].replace(str(mine["id"]), "N") == \
+            missing.get_json()["message_zh"].replace(str(2**31 - 1), "N")
+        assert resp.get_json()["message_en"].replace(str(mine["id"]), "N") == \
+            missing.get_json()["message_en"].replace(str(2**31 - 1), "N")
 
 
 def test_an_instructor_sees_every_world(client, make_user, world):

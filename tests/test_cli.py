@@ -47,7 +47,7 @@ def test_user_and_token(app):
     r = run(app, "token", "create", name)
     assert r.exit_code == 0 and re.fullmatch(r"[A-Za-z0-9_\-]{40,}\n", r.output)
     r = run(app, "user", "create", name, "--role", "qa", input="a long password\na long password\n")
-    assert r.exit_code == 1 and "already exists" in r.output
+    assert r.exit_code == 1 and "USERNAME_TAKEN" in r.output and "already taken" in r.output
 
 
 def test_op_door_prints_result_or_error(app, db, make_world):

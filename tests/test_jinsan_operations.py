@@ -303,14 +303,14 @@ def test_unknown_or_repeated_industries_are_invalid(w, op, main, secondary, fiel
 # --- 品目上报 / 审核 ------------------------------------------------------------------------------
 
 def test_an_item_some_industry_holds_is_not_reported(w, op):
-    err = fails("INVALID_INPUT", op, w, "h_spec", "request_item", field="item", taxpayer="acme", item="会议服务")
+    err = fails("ITEM_ALREADY_IN_INDUSTRY", op, w, "h_spec", "request_item", field="item", taxpayer="acme", item="会议服务")
     assert "6110" in err.reason and "7292" in err.reason   # the industries to add as 附行业
 
 
 def test_report_and_approve_adds_the_item_to_the_industry(db, w, op):
     res = op(w, "h_spec", "request_item", taxpayer="acme", item="无人机航拍服务")
     assert res["status"] == "pending"
-    fails("INVALID_INPUT", op, w, "h_spec", "request_item", field="item", taxpayer="acme", item="无人机航拍服务")
+    fails("ITEM_ALREADY_REPORTED", op, w, "h_spec", "request_item", field="item", taxpayer="acme", item="无人机航拍服务")
     op(w, "h_spec2", "request_item", taxpayer="other", item="无人机航拍服务")
     res = op(w, "h_coll", "approve_item", item="无人机航拍服务", industry="会议及展览服务")
     assert res["industry"] == "7292" and len(res["requests"]) == 2
@@ -319,23 +319,23 @@ def test_report_and_approve_adds_the_item_to_the_industry(db, w, op):
     assert item.seq > 0 and item.added_at == w.clock_now
     assert {r.status for r in rows(db, ItemRequest, w)} == {"approved"}
     # now it exists: the specialist's remedy is the industry, not another report
-    fails("INVALID_INPUT", op, w, "h_spec", "request_item", field="item", taxpayer="acme", item="无人机航拍服务")
+    fails("ITEM_ALREADY_IN_INDUSTRY", op, w, "h_spec", "request_item", field="item", taxpayer="acme", item="无人机航拍服务")
 
 
 def test_approval_needs_a_pending_report_and_a_known_industry(w, op):
-    fails("INVALID_INPUT", op, w, "h_coll", "approve_item", field="item", item="无人机航拍服务", industry="7292")
+    fails("NO_PENDING_ITEM_REPORT", op, w, "h_coll", "approve_item", field="item", item="无人机航拍服务", industry="7292")
     op(w, "h_spec", "request_item", taxpayer="acme", item="无人机航拍服务")
     fails("INVALID_INPUT", op, w, "h_coll", "approve_item", field="industry", item="无人机航拍服务", industry="9999")
 
 
 def test_reject_closes_the_report(db, w, op):
-    fails("INVALID_INPUT", op, w, "h_coll", "reject_item", field="item", item="无人机航拍服务", reason="不属于本局")
+    fails("NO_PENDING_ITEM_REPORT", op, w, "h_coll", "reject_item", field="item", item="无人机航拍服务", reason="不属于本局")
     op(w, "h_spec", "request_item", taxpayer="acme", item="无人机航拍服务")
     op(w, "h_coll", "reject_item", item="无人机航拍服务", reason="不属于本局")
     [req] = rows(db, ItemRequest, w)
     assert (req.status, req.reason, req.decided_at) == ("rejected", "不属于本局", w.clock_now)
     assert rows(db, Item, w, Item.name == "无人机航拍服务") == []
-    fails("INVALID_INPUT", op, w, "h_coll", "approve_item", field="item", item="无人机航拍服务", industry="7292")
+    fails("NO_PENDING_ITEM_REPORT", op, w, "h_coll", "approve_item", field="item", item="无人机航拍服务", industry="7292")
 
 
 # --- 网票 ops: flags, CA, U-Key ------------------------------------------------------------------
@@ -451,10 +451,10 @@ REJECTED = [
                                      "secondary": ["5010", "7010", "7020", "7030"]}, "TOO_MANY_SECONDARY_INDUSTRIES"),
     ("h_spec", "assign_industries", {"taxpayer": "acme", "main": "4700", "secondary": ["0000"]}, "INVALID_INPUT"),
     ("h_spec", "assign_industries", {"taxpayer": "acme", "main": "4700", "secondary": ["4700"]}, "INVALID_INPUT"),
-    ("h_spec", "request_item", {"taxpayer": "acme", "item": "餐饮服务"}, "INVALID_INPUT"),
-    ("h_coll", "approve_item", {"item": "未上报的品目", "industry": "7292"}, "INVALID_INPUT"),
+    ("h_spec", "request_item", {"taxpayer": "acme", "item": "餐饮服务"}, "ITEM_ALREADY_IN_INDUSTRY"),
+    ("h_coll", "approve_item", {"item": "未上报的品目", "industry": "7292"}, "NO_PENDING_ITEM_REPORT"),
     ("h_coll", "approve_item", {"item": "无人机航拍服务", "industry": "nowhere"}, "INVALID_INPUT"),
-    ("h_coll", "reject_item", {"item": "未上报的品目", "reason": "x"}, "INVALID_INPUT"),
+    ("h_coll", "reject_item", {"item": "未上报的品目", "reason": "x"}, "NO_PENDING_ITEM_REPORT"),
     ("h_ops", "set_ygz_flag", {"taxpayer": "beta", "value": "no"}, "INVALID_INPUT"),
     ("h_ops", "set_dual_flag", {"taxpayer": "nobody", "value": True}, "INVALID_INPUT"),
     ("h_ops", "cancel_ca", {"taxpayer": "dev"}, "CA_CANNOT_CANCEL"),

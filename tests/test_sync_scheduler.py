@@ -69,7 +69,7 @@ def test_a_second_scheduler_does_not_start(app):
         holder = app.extensions["backoffice.scheduler"]["holder"]
         assert lease_holder(factory).holder == holder
         assert not start_background_scheduler(app)
-        r = app.test_cli_runner().invoke(main, ["scheduler"])
+        r = app.test_cli_runner().invoke(main, ["scheduler", "--no-wait"])
         assert r.exit_code == 1 and "holds the lease" in r.output
     finally:
         stop_background_scheduler(app)

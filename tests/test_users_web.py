@@ -102,7 +102,7 @@ def test_world_visibility_and_playing_an_officer(app, db, users):
     login(trainee, users["trainee"])
     index = trainee.get("/").text
     assert mine.name in index and shared.name in index and theirs.name not in index
-    assert trainee.get(f"/worlds/{theirs.id}").status_code == 403
+    assert trainee.get(f"/worlds/{theirs.id}").status_code == 404   # as if it did not exist
 
     page = trainee.get(f"/worlds/{mine.id}")
     assert page.status_code == 200
@@ -111,7 +111,7 @@ def test_world_visibility_and_playing_an_officer(app, db, users):
     assert 'id="playing">zhang_wei<' in trainee.get(f"/worlds/{mine.id}").text
     # playing an officer of another world is refused
     r = trainee.post(f"/worlds/{theirs.id}/play", data={"officer": "zhang_wei", "csrf_token": csrf_from(page.text)})
-    assert r.status_code == 403
+    assert r.status_code == 404
 
     instructor = app.test_client()
     login(instructor, users["instructor"])

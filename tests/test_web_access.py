@@ -86,9 +86,11 @@ def test_a_trainee_cannot_reach_another_trainees_world(app, db, make_world):
     login(client, other.username)
     for path in ("", "/console/", "/portal/", "/control", "/control/audit", "/console/taxpayers/acme",
                  "/portal/pc", "/control/taxpayers/acme"):
-        assert client.get(owner.w + path).status_code == 403, path
+        # another user's world answers as a world that does not exist: ids cannot be probed
+        assert client.get(owner.w + path).status_code == 404, path
+        assert client.get(f"/worlds/{2**31 - 1}" + path).status_code == 404, path
     resp = post(client, owner.w + "/control/clock/advance", {"by": "1d"}, from_page="/")
-    assert resp.status_code == 403
+    assert resp.status_code == 404
     assert owner.world.name not in text(client.get("/control"))
 
 

@@ -63,10 +63,17 @@ def user_data(db, world) -> set[str]:
     return out
 
 
+def _without(body: str, datum: str) -> str:
+    """``body`` with each whole occurrence of ``datum`` blanked (a world named "w" leaves "wangpiao" be)."""
+    if not datum:
+        return body
+    return re.sub(rf"(?<![A-Za-z0-9_]){re.escape(datum)}(?![A-Za-z0-9_])", " ", body)
+
+
 def english_leaks(page: str, data: set[str]) -> list[str]:
     body = visible_text(page)
     for d in sorted(data, key=len, reverse=True):
-        body = body.replace(d, " ")
+        body = _without(body, d)
     leaks = []
     for word in WORD.findall(body):
         if word in ZH_ALLOWED or re.fullmatch(r"[A-Z0-9_]+", word) or "_" in word or re.search(r"\d", word):
@@ -79,7 +86,7 @@ def chinese_leaks(page: str, data: set[str]) -> list[str]:
     body = visible_text(page)
     faq_messages = {e["message_zh"] for e in load_catalogue().values()}
     for d in sorted(data | faq_messages, key=len, reverse=True):
-        body = body.replace(d, " ")
+        body = _without(body, d)
     for term in sorted(EN_ALLOWED, key=len, reverse=True):
         body = body.replace(term, " ")
     # the diagnoser's causes quote the FAQ's own phrase in brackets, e.g. "(未到税务机关领购发票)"

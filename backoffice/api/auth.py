@@ -63,9 +63,9 @@ def visible_world(world_id: int, *, manage: bool = False) -> World:
     session = get_session()
     world = get_world(session, world_id)
     user = current_user()
-    if not can_see(session, user, world):
-        raise OperationError("FORBIDDEN", field="world", reason="this world is not yours",
-                             reason_zh="无权访问该世界")
+    if not can_see(session, user, world):   # as if it did not exist: world ids cannot be probed
+        raise OperationError("NOT_FOUND", field="world", reason=f"no world {world_id}",
+                             reason_zh=f"没有编号为 {world_id} 的世界")
     if manage and not may_manage(user, world):
         raise OperationError("FORBIDDEN", field="world",
                              reason="only the world's owner or an instructor may do this",

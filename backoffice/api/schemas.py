@@ -9,7 +9,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from ..catalogue import text
 from ..errors import OperationError
+from ..refusals import validation_refusal
 
 
 class Body(BaseModel):
@@ -19,24 +21,24 @@ class Body(BaseModel):
 class WorldCreate(Body):
     """A new world from the base data plus an optional docs/scenarios.md ``world:`` block."""
 
-    name: str | None = Field(None, max_length=200)
+    name: text(200) | None = None
     world: dict[str, Any] | str | None = Field(
         None, description="a docs/scenarios.md world: block, as an object or as YAML text")
 
 
 class WorldFork(Body):
-    name: str | None = Field(None, max_length=200)
+    name: text(200) | None = None
 
 
 class MemberAdd(Body):
-    username: str = Field(min_length=1)
+    username: text(80)
 
 
 class ClockAdvance(Body):
     """Give exactly one of ``by`` (a duration such as 20m, 2h30m, 1d) or ``until`` (ISO 8601 with offset)."""
 
-    by: str | None = Field(None, examples=["2h"])
-    until: str | None = Field(None, examples=["2016-05-04T02:00:00+08:00"])
+    by: text(40) | None = Field(None, examples=["2h"])
+    until: text(60) | None = Field(None, examples=["2016-05-04T02:00:00+08:00"])
 
 
 class ClockMode(Body):
@@ -47,10 +49,10 @@ class ClockMode(Body):
 class OpRequest(Body):
     """The envelope of every operation call; ``args`` is the operation's own args model."""
 
-    actor: str = Field(min_length=1, description="an officer login (金三 operations) or a taxpayer ref, "
-                                                 "optionally ref/invoicer (网票 and PC operations)")
+    actor: text(120) = Field(description="an officer login (金三 operations) or a taxpayer ref, "
+                                         "optionally ref/invoicer (网票 and PC operations)")
     args: dict[str, Any] = Field(default_factory=dict)
-    session: str | None = Field(None, description="网票 session token from a login (or header X-Wangpiao-Session)")
+    session: text(200) | None = Field(None, description="网票 session token from a login (or header X-Wangpiao-Session)")
 
 
 def parse_body(model: type[Body], raw: Any) -> Body:
@@ -62,7 +64,4 @@ def parse_body(model: type[Body], raw: Any) -> Body:
     try:
         return model.model_validate(raw)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        field = ".".join(str(p) for p in err["loc"]) or "body"
-        reason = err["msg"].removeprefix("Value error, ")
-        raise OperationError("INVALID_INPUT", field=field, reason=reason) from None
+        raise validation_refusal(exc, default_field="body") from None

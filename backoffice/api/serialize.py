@@ -58,9 +58,18 @@ def clock_view(session: Session, world: World, events: int = 10) -> dict:
     }
 
 
-def world_summary(session: Session, world: World) -> dict:
-    owner = session.get(User, world.owner_id) if world.owner_id is not None else None
-    return {"id": world.id, "name": world.name, "owner": owner.username if owner else None,
+def owner_names(session: Session, worlds: list[World]) -> dict[int, str]:
+    """The owners' usernames of a page of worlds, in one query."""
+    ids = {w.owner_id for w in worlds if w.owner_id is not None}
+    if not ids:
+        return {}
+    return dict(session.execute(select(User.id, User.username).where(User.id.in_(ids))).all())
+
+
+def world_summary(session: Session, world: World, owners: dict[int, str] | None = None) -> dict:
+    if owners is None:
+        owners = owner_names(session, [world])
+    return {"id": world.id, "name": world.name, "owner": owners.get(world.owner_id),
             "now": fmt(world_now(world)), "mode": world.clock_mode, "speed": world.live_speed,
             "start": fmt(world.clock_start), "seed": world.seed, "created": fmt(world.created_wall)}
 

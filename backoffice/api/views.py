@@ -1,43 +1,55 @@
 """The JSON API under /api/v1: parse, call the worlds service / clock / dispatch, render.
 
-Every endpoint needs a bearer token (see :mod:`.auth`) and a world its user may see. Errors are
-always ``{code, message_zh, message_en, field}`` with the status codes of
-:mod:`backoffice.web.errors`.
+Every endpoint needs a bearer token (see :mod:`.auth`) and a world its user may see (another
+user's world answers 404, as a missing one), except the OpenAPI document and the reference page.
+Errors are always ``{code, message_zh, message_en, field}`` with the status codes of
+:mod:`backoffice.web.errors`; every POST honours ``Idempotency-Key`` (:mod:`.idempotency`); lists
+are paged by cursor (:mod:`.paging`, routes in :mod:`.history`).
 """
 from __future__ import annotations
 
 import importlib
 
-import yaml
 from flask import Blueprint, Flask, jsonify, request
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
 from .. import catalogue
-from ..audit.models import AuditEntry
-from ..clock import parse_time
-from ..diagnosis import diagnose
+from .. import worldbuild
 from ..dispatch import advance_clock, execute
 from ..errors import OperationError
-from ..sync.models import JobRun
+from ..limits import limits, nesting_depth
 from ..training.guard import check_world as training_check  # attempt worlds refuse some world actions
 from ..users.models import User
 from ..web.db import get_session
-from ..web.errors import STATUS
-from .. import worldbuild
+from ..web.errors import STATUS, http_error_body
 from ..worlds import service as worlds
-from . import auth, schemas, serialize
-from .openapi import build_document
+from ..worlds.models import World
+from ..worlds.quota import check_quota
+from ..yamlsafe import UntrustedYamlError, load_untrusted
+from . import auth, idempotency, paging, schemas, serialize
+from .openapi import build_document, public_paths
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-bp.before_request(auth.authenticate)
 
-AUDIT_LIMIT, AUDIT_MAX = 500, 5000
-JOBS_LIMIT = 200
+
+@bp.before_request
+def _authenticate():
+    if request.path in public_paths():
+        return None
+    auth.authenticate()
+    return idempotency.begin()
+
+
+bp.after_request(idempotency.finish)
+bp.teardown_request(idempotency.abandon)
+
+WORLDS_LIMIT, WORLDS_MAX = 100, 500
 
 
 def init_app(app: Flask) -> None:
     from ..web.extensions import csrf
+    from . import docs, history  # noqa: F401  (their routes join the blueprint)
 
     csrf.exempt(bp)  # bearer tokens, not the cookie session CSRF guards
     app.register_blueprint(bp)
@@ -61,9 +73,8 @@ def _operation_error(exc: OperationError):
 
 @bp.errorhandler(HTTPException)
 def _http_error(exc: HTTPException):
-    code = {400: "INVALID_INPUT", 404: "NOT_FOUND"}.get(exc.code, (exc.name or "ERROR").upper().replace(" ", "_"))
-    return error_response({"code": code, "message_zh": exc.name, "message_en": exc.description,
-                           "field": None}, exc.code or 500)
+    body, headers = http_error_body(exc)
+    return error_response(body, exc.code or 500, headers)
 
 
 def not_available(what: str):
@@ -75,11 +86,30 @@ def not_available(what: str):
 def json_body() -> dict | None:
     if not request.get_data():
         return None
-    body = request.get_json(silent=True, force=True)
+    try:
+        body = request.get_json(silent=True, force=True)
+    except RecursionError:   # 100,000 nested brackets: refused, not a crash
+        body, deep = None, True
+    else:
+        deep = body is not None and nesting_depth(body, limits().max_nesting) > limits().max_nesting
+    if deep:
+        raise OperationError("INVALID_INPUT", field="body",
+                             reason=f"the body nests deeper than {limits().max_nesting} levels",
+                             reason_zh=f"请求体嵌套超过 {limits().max_nesting} 层")
     if body is None:
         raise OperationError("INVALID_INPUT", field="body", reason="the request body is not valid JSON",
                              reason_zh="请求体不是有效的 JSON")
     return body
+
+
+def untrusted_yaml(text: str, field: str):
+    """YAML text from the client, read without anchors or aliases, bounded (:mod:`backoffice.yamlsafe`)."""
+    try:
+        return load_untrusted(text)
+    except UntrustedYamlError as exc:
+        where = f" (line {exc.line}, column {exc.column})" if exc.line else ""
+        raise OperationError("INVALID_INPUT", field=field, reason=exc.reason + where,
+                             reason_zh=exc.reason_zh + (f"（第 {exc.line} 行，第 {exc.column} 列）" if exc.line else "")) from None
 
 
 def optional_module(name: str):
@@ -97,17 +127,23 @@ def optional_module(name: str):
 @bp.get("/worlds")
 def list_worlds():
     db = get_session()
-    return jsonify({"worlds": [serialize.world_summary(db, w) for w in worlds.visible_worlds(db, auth.current_user())]})
+    user = auth.current_user()
+    limit = paging.limit_param(WORLDS_LIMIT, WORLDS_MAX)
+    stmt = worlds.visible_worlds_query(user)
+    key = paging.cursor_param((int,))
+    if key:
+        stmt = stmt.where(World.id > key[0])
+    rows, cursor = paging.page(list(db.scalars(stmt.order_by(World.id).limit(limit + 1))), limit, lambda w: [w.id])
+    owners = serialize.owner_names(db, rows)
+    return jsonify({"worlds": [serialize.world_summary(db, w, owners) for w in rows], "next_cursor": cursor})
 
 
 def _spec(raw):
     if isinstance(raw, str):
-        try:
-            raw = yaml.safe_load(raw)
-        except yaml.YAMLError as exc:
-            raise OperationError("INVALID_INPUT", field="world", reason=f"not YAML: {exc}") from None
+        raw = untrusted_yaml(raw, "world")
     if raw is not None and not isinstance(raw, dict):
-        raise OperationError("INVALID_INPUT", field="world", reason="a world: block is a mapping")
+        raise OperationError("INVALID_INPUT", field="world", reason="a world: block is a mapping",
+                             reason_zh="世界块（world:）须为映射")
     if raw and isinstance(raw.get("world"), dict):  # a whole scenario given: its world block
         raw = raw["world"]
     return raw
@@ -214,90 +250,15 @@ def run_operation(world_id: int, name: str):
     body = schemas.parse_body(schemas.OpRequest, json_body())
     auth.visible_world(world_id)
     catalogue.get(name)  # an unknown name: INVALID_INPUT on "op", before the actor is looked at
-    token = body.session or request.headers.get("X-Wangpiao-Session") or None
+    token = body.session or request.headers.get("X-Wangpiao-Session", "")[:200] or None
     result = execute(get_session(), world_id, body.actor, name, body.args, user=auth.current_user(), wp_token=token)
     return jsonify({"result": serialize.to_json(result)})
-
-
-# --- what happened -----------------------------------------------------------------------------
-
-def _time_param(name: str):
-    value = request.args.get(name)
-    if not value:
-        return None
-    try:
-        return parse_time(value)
-    except OperationError as exc:
-        raise OperationError("INVALID_INPUT", field=name, reason=exc.reason) from None
-
-
-def _limit_param(default: int, maximum: int) -> int:
-    raw = request.args.get("limit")
-    if raw is None or raw == "":
-        return default
-    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
-        raise OperationError("INVALID_INPUT", field="limit", reason=f"a whole number from 1 to {maximum}")
-    return int(raw)
-
-
-@bp.get("/worlds/<int:world_id>/audit")
-def audit(world_id: int):
-    world = auth.visible_world(world_id)
-    stmt = select(AuditEntry).where(AuditEntry.world_id == world.id)
-    for param, column in (("taxpayer", AuditEntry.taxpayer_ref), ("actor", AuditEntry.actor),
-                          ("operation", AuditEntry.operation)):
-        if request.args.get(param):
-            stmt = stmt.where(column == request.args[param])
-    since, until = _time_param("since"), _time_param("until")
-    if since is not None:
-        stmt = stmt.where(AuditEntry.sim_time >= since)
-    if until is not None:
-        stmt = stmt.where(AuditEntry.sim_time <= until)
-    limit = _limit_param(AUDIT_LIMIT, AUDIT_MAX)
-    rows = list(get_session().scalars(stmt.order_by(AuditEntry.sim_time, AuditEntry.id).limit(limit + 1)))
-    return jsonify({"world_id": world.id, "entries": [serialize.audit_row(e) for e in rows[:limit]],
-                    "truncated": len(rows) > limit})
-
-
-@bp.get("/worlds/<int:world_id>/jobs")
-def jobs(world_id: int):
-    world = auth.visible_world(world_id)
-    limit = _limit_param(JOBS_LIMIT, AUDIT_MAX)
-    rows = get_session().scalars(select(JobRun).where(JobRun.world_id == world.id)
-                                 .order_by(JobRun.scheduled_for, JobRun.id).limit(limit))
-    return jsonify({"world_id": world.id, "runs": [serialize.job_row(r) for r in rows]})
-
-
-@bp.get("/worlds/<int:world_id>/taxpayers")
-def taxpayers(world_id: int):
-    world = auth.visible_world(world_id)
-    return jsonify({"world_id": world.id, "taxpayers": serialize.taxpayer_list(get_session(), world)})
-
-
-@bp.get("/worlds/<int:world_id>/taxpayers/<ref>")
-def taxpayer(world_id: int, ref: str):
-    world = auth.visible_world(world_id)
-    db = get_session()
-    training_check(db, world, "pipeline", auth.current_user())
-    out = serialize.taxpayer_detail(db, world, ref)
-    pipeline = optional_module("backoffice.sync.pipeline")
-    if pipeline is not None:
-        out["pipeline"] = serialize.to_json(pipeline.pipeline(db, world, ref))
-    # a read: the diagnosis is computed, not done as the audited ``diagnose`` operation
-    out["diagnosis"] = serialize.to_json(diagnose(db, world, ref))
-    return jsonify(out)
 
 
 # --- scenarios ---------------------------------------------------------------------------------
 
 def _read_yaml(text: str):
-    loader = optional_module("backoffice.scenarios.loader")
-    if loader is not None and hasattr(loader, "read_yaml"):
-        return loader.read_yaml(text, "<request>")  # the runner's own strict reading (duplicate keys …)
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise OperationError("INVALID_INPUT", field="scenario", reason=f"not YAML: {exc}") from None
+    return untrusted_yaml(text, "scenario")
 
 
 def _scenario_document() -> dict:
@@ -320,7 +281,8 @@ def _scenario_error(exc: Exception) -> OperationError:
     step, field = getattr(exc, "step", None), getattr(exc, "field", None)
     where = f"steps.{step}" if step is not None else None
     where = ".".join(p for p in (where, field) if p) or "scenario"
-    return OperationError("INVALID_INPUT", field=where, reason=getattr(exc, "reason", None) or str(exc))
+    return OperationError("INVALID_INPUT", field=where, reason=getattr(exc, "reason", None) or str(exc),
+                          reason_zh=getattr(exc, "reason_zh", None))
 
 
 @bp.post("/scenarios/run")
@@ -332,6 +294,7 @@ def run_scenario():
     try:
         data = _scenario_document()
         catalogue.load_all()
+        check_quota(get_session(), auth.current_user().id)   # the run makes a world the user owns
         out = runner.run_scenario(get_session(), data, owner_id=auth.current_user().id)
     except OperationError:
         raise
@@ -340,7 +303,7 @@ def run_scenario():
     return jsonify(serialize.to_json(out))
 
 
-# --- the document ------------------------------------------------------------------------------
+# --- the document (public: a QA engineer reads it before having a token) -------------------------
 
 @bp.get("/openapi.json")
 def openapi():

@@ -5,12 +5,12 @@ instead, which writes nothing.
 """
 from __future__ import annotations
 
-from ..catalogue import Args, Text, operation
+from ..catalogue import Args, Ref, operation
 from .engine import diagnose as diagnose_read
 
 
 class DiagnoseArgs(Args):
-    taxpayer: Text
+    taxpayer: Ref
 
 
 @operation("diagnose", zh="诊断", en="Diagnose", args=DiagnoseArgs, side="jinsan", mutates=False)

@@ -11,9 +11,12 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
+from typing import Annotated
+
+from pydantic import Field
 from sqlalchemy import delete, select
 
-from ..catalogue import Amount, Args, RangeArgs, Text, operation
+from ..catalogue import Amount, Args, LongText, RangeArgs, Ref, Text, operation
 from ..clock import fmt
 from ..errors import OperationError, invalid
 from ..seed import sync_config
@@ -27,26 +30,26 @@ MAX_SECONDARY_INDUSTRIES = 3   # FAQ 4.5: one main and three 附行业
 # --- argument models -----------------------------------------------------------------------------
 
 class TaxpayerArgs(Args):
-    taxpayer: Text
+    taxpayer: Ref
 
 
 class SaleArgs(RangeArgs):
-    taxpayer: Text
+    taxpayer: Ref
 
 
 class RedLimitArgs(Args):
-    taxpayer: Text
+    taxpayer: Ref
     amount: Amount
 
 
 class IndustriesArgs(Args):
-    taxpayer: Text
+    taxpayer: Ref
     main: Text
-    secondary: list[Text] = []
+    secondary: Annotated[list[Text], Field(max_length=10)] = []
 
 
 class ItemRequestArgs(Args):
-    taxpayer: Text
+    taxpayer: Ref
     item: Text
 
 
@@ -57,7 +60,7 @@ class ApproveItemArgs(Args):
 
 class RejectItemArgs(Args):
     item: Text
-    reason: Text
+    reason: LongText
 
 
 # --- shared rules --------------------------------------------------------------------------------
@@ -242,13 +245,15 @@ def request_item(ctx, args: ItemRequestArgs) -> dict:
     holders = industries_holding(ctx.session, w, args.item)
     if holders:
         names = "、".join(f"{i.code} {i.name}" for i in holders)
-        raise invalid("item", f"{args.item!r} already exists in industry {names}: add it as a secondary "
-                              f"industry instead", f"品目 {args.item} 已存在于行业 {names}：请将其增加为附行业")
+        raise OperationError("ITEM_ALREADY_IN_INDUSTRY", field="item",
+                             reason=f"{args.item!r} already exists in industry {names}: add it as a secondary "
+                                    f"industry instead", reason_zh=f"品目 {args.item} 已存在于行业 {names}：请将其增加为附行业")
     if ctx.session.execute(select(ItemRequest.id).where(ItemRequest.world_id == w, ItemRequest.taxpayer_id == tp.id,
                                                         ItemRequest.item == args.item,
                                                         ItemRequest.status == "pending")).first():
-        raise invalid("item", f"{args.item!r} is already reported for {tp.ref} and awaits 征管科",
-                      f"品目 {args.item} 已上报，等待征管科审核")
+        raise OperationError("ITEM_ALREADY_REPORTED", field="item",
+                             reason=f"{args.item!r} is already reported for {tp.ref} and awaits 征管科",
+                             reason_zh=f"品目 {args.item} 已上报，等待征管科审核")
     ctx.seq()
     req = ItemRequest(world_id=w, taxpayer_id=tp.id, item=args.item, requested_by=ctx.actor.officer.id,
                       requested_at=ctx.now, status="pending")
@@ -262,7 +267,8 @@ def _pending_requests(ctx, item: str) -> list[ItemRequest]:
         ItemRequest.world_id == ctx.world.id, ItemRequest.item == item, ItemRequest.status == "pending")
         .order_by(ItemRequest.id)))
     if not reqs:
-        raise invalid("item", f"no pending report of item {item!r}", f"没有待审核的品目上报：{item}")
+        raise OperationError("NO_PENDING_ITEM_REPORT", field="item", reason=f"no pending report of item {item!r}",
+                             reason_zh=f"没有待审核的品目上报：{item}")
     return reqs
 
 

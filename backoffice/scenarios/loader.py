@@ -15,13 +15,14 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from .. import catalogue
 from ..clock import parse_duration, parse_time
 from ..errors import OperationError
 from ..failures import load_catalogue
+from ..limits import limits
+from ..yamlsafe import UntrustedYamlError, load_untrusted
 from ..seed import SeedError
 from ..worlds.spec import WorldSpec, describe_validation_error, parse_world_spec
 
@@ -34,8 +35,9 @@ _FAQ = re.compile(r"^\d+(\.\d+)?$")
 class ScenarioError(ValueError):
     """A scenario file that cannot run. ``str()`` names the file, the step, the field and why."""
 
-    def __init__(self, path: str, reason: str, *, step: int | None = None, field: str | None = None):
-        self.path, self.step, self.field, self.reason = path, step, field, reason
+    def __init__(self, path: str, reason: str, *, step: int | None = None, field: str | None = None,
+                 reason_zh: str | None = None):
+        self.path, self.step, self.field, self.reason, self.reason_zh = path, step, field, reason, reason_zh
         where = [path]
         if step is not None:
             where.append(f"step {step}")
@@ -89,35 +91,15 @@ class Scenario:
     spec: WorldSpec | None = None
 
 
-# --- YAML that refuses duplicate keys --------------------------------------------------------------
-
-class _StrictLoader(yaml.SafeLoader):
-    pass
-
-
-def _mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
-    loader.flatten_mapping(node)
-    out: dict = {}
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if key in out:
-            raise yaml.constructor.ConstructorError(
-                "while reading a mapping", node.start_mark, f"the key {key!r} is given twice", key_node.start_mark)
-        out[key] = loader.construct_object(value_node, deep=deep)
-    return out
-
-
-_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
-
+# --- YAML from users: no anchors or aliases, no duplicate keys, bounded size and depth -------------
 
 def read_yaml(text: str, path: str) -> Any:
     try:
-        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ScenarioError(path, f"not valid YAML{where}: {problem}") from None
+        return load_untrusted(text)
+    except UntrustedYamlError as exc:
+        where = f" (line {exc.line}, column {exc.column})" if exc.line else ""
+        reason = exc.reason.replace("not valid YAML: ", f"not valid YAML{where}: ") if where else exc.reason + where
+        raise ScenarioError(path, reason, reason_zh=exc.reason_zh) from None
 
 
 # --- loading ----------------------------------------------------------------------------------------
@@ -176,6 +158,9 @@ def load_data(data: Any, path: str = "<data>") -> Scenario:
     raw_steps = data.get("steps")
     if not isinstance(raw_steps, list) or not raw_steps:
         raise ScenarioError(path, "steps is a non-empty list", field="steps")
+    most = limits().scenario_max_steps
+    if len(raw_steps) > most:
+        raise ScenarioError(path, f"{len(raw_steps)} steps; at most {most} in one file", field="steps")
     actors = _actors(spec)
     steps = [_step(path, n, raw, actors) for n, raw in enumerate(raw_steps, start=1)]
     return Scenario(path=path, name=name.strip(), faq=faq, world=world, steps=steps,

@@ -21,6 +21,7 @@ from ..audit.record import plain
 from ..clock import fmt, parse_time
 from ..dispatch import advance_clock, execute
 from ..errors import OperationError
+from ..failures import code_matches
 from ..worlds.models import World
 from ..worldbuild import create_world
 from .loader import Expect, Scenario, ScenarioError, Step, load_data, load_file
@@ -127,7 +128,7 @@ def _run_step(session: Session, world_id: int, step: Step, tokens: dict[str, str
     if expect.kind == "ok":
         passed, expected, got = got_code == "ok", "ok", got_code
     elif expect.kind == "error":
-        passed, expected, got = got_code == expect.code, expect.code, got_code
+        passed, expected, got = code_matches(got_code, expect.code), expect.code, got_code
     else:
         shown = plain({k: v for k, v in (result or {}).items() if k != "session"}) if got_code == "ok" else None
         passed = got_code == "ok" and matches(expect.result, shown)

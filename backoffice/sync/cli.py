@@ -13,12 +13,15 @@ def register(main: click.Group) -> None:
     from ..errors import OperationError
 
     @main.command("scheduler")
+    @click.option("--no-wait", is_flag=True, help="exit (status 1) if another scheduler holds the lease, "
+                                                  "instead of standing by to take over")
     @with_appcontext
-    def scheduler():
-        """Run the live scheduler in the foreground (refused while another holds the lease)."""
+    def scheduler(no_wait):
+        """Run the live scheduler in the foreground until SIGTERM or Ctrl-C (which release its lease).
+        While another process holds the lease it stands by and takes over within the lease's TTL."""
         from .scheduler import lease_holder, run_foreground
         app = current_app._get_current_object()
-        if not run_foreground(app, echo=click.echo):
+        if not run_foreground(app, echo=click.echo, wait=not no_wait):
             held = lease_holder(app.extensions["backoffice.sessions"])
             who = f"{held.holder} until {held.expires_wall.isoformat(timespec='seconds')}" if held else "another process"
             click.echo(f"another scheduler holds the lease ({who}); not starting", err=True)

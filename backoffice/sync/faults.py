@@ -123,7 +123,7 @@ def apply_step(session: Session, world_id: int, raw, *, actor: str = "scenario",
         result = {"cleared": [f.id for f in ended], "at": fmt(now)}
     else:
         fault = inject(session, world, spec, now)
-        result = describe(fault)
+        result = dict(describe(fault), at=fmt(now))
     touch(world)   # what is due next may have changed (an upload outbox released or scheduled)
     record(session, world_id=world.id, actor=actor, actor_kind="system", operation="fault",
            args=raw if isinstance(raw, dict) else {"clear": True}, result=result, sim_time=now,

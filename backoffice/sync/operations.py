@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import and_, exists, func, select, update
 
-from ..catalogue import Args, Text, operation
+from ..catalogue import Args, Ref, operation
 from ..clock import register_work
 from ..errors import OperationError
 from ..jinsan.models import Taxpayer
@@ -14,7 +14,7 @@ from .tables import A, C
 
 
 class SyncInfoArgs(Args):
-    taxpayer: Text
+    taxpayer: Ref
 
 
 def _taxpayer(ctx, ref: str) -> Taxpayer:

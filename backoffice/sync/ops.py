@@ -16,7 +16,7 @@ from datetime import timedelta
 from pydantic import Field, StrictBool, StrictInt
 from sqlalchemy import select
 
-from ..catalogue import Args, Text, operation
+from ..catalogue import Args, Ref, operation
 from ..clock import fmt, register_work
 from ..errors import OperationError, invalid
 from ..jinsan.models import Taxpayer
@@ -31,7 +31,7 @@ CA_CANCEL = "ca_cancel"   # the work item kind (and its label in the control roo
 
 
 class FlagArgs(Args):
-    taxpayer: Text
+    taxpayer: Ref
     value: StrictBool
 
 
@@ -125,7 +125,7 @@ def remake_ukey(ctx, args: TaxpayerArgs) -> dict:
 
 
 class BlankInvoicesArgs(Args):
-    taxpayer: Text
+    taxpayer: Ref
     count: StrictInt = Field(ge=1, le=1000)
 
 

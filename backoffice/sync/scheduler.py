@@ -5,23 +5,32 @@ same ``clock.advance`` the manual mode uses, so the two modes cannot disagree (d
 Exactly one process runs it: the holder of a database lease with a wall-clock TTL
 (SCHEDULER_LEASE_SECONDS). Each tick renews the lease; a second scheduler — another
 ``backoffice up``, a gunicorn worker, a reloader child — finds it held and does not start.
+
+Handover: SIGTERM (what systemd and container runtimes send) and SIGINT stop the tick and release
+the lease, so a restart takes over at once. ``backoffice scheduler`` started while another process
+holds the lease stands by, trying again every third of the TTL; when the holder stops (released
+lease) or dies (its lease expires), the standby takes over within one TTL.
 """
 from __future__ import annotations
 
 import atexit
 import logging
 import os
+import signal
 import socket
+import threading
+import time
 import uuid
 from datetime import datetime, timedelta, timezone
 from typing import Callable
 
-from sqlalchemy import and_, delete, func, literal, literal_column, or_, select, update
+from sqlalchemy import and_, case, delete, func, literal, literal_column, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
 from ..clock import SHANGHAI, advance, next_events, wall_now, world_now
 from ..db import UTCDateTime, is_postgres
+from ..limits import limits
 from ..errors import OperationError
 from ..worlds.models import World
 from ..worlds.service import get_world
@@ -105,8 +114,10 @@ def advance_live_worlds(factory: sessionmaker, *, at_wall: datetime | None = Non
     """
     at_wall = at_wall or wall_now()
     w = World.__table__
+    latest = literal(limits().clock_latest, UTCDateTime())
     with factory() as s:
-        now = live_now(s, at_wall)
+        # a fast live clock stops at the horizon (limits.yaml), as an operation's catch-up does
+        now = case((live_now(s, at_wall) > latest, latest), else_=live_now(s, at_wall))
         live = and_(w.c.clock_mode == "live", w.c.is_template.is_(False), w.c.building.is_(False),
                     w.c.live_anchor_wall.is_not(None), w.c.clock_now < now)
         if world_ids is not None:
@@ -120,7 +131,7 @@ def advance_live_worlds(factory: sessionmaker, *, at_wall: datetime | None = Non
         with factory() as s:
             try:
                 world = get_world(s, wid, lock=True)
-                target = world_now(world, at_wall)
+                target = min(world_now(world, at_wall), limits().clock_latest)
                 if world.clock_mode != "live" or target <= world.clock_now:
                     s.rollback()
                     continue
@@ -165,6 +176,33 @@ def _tick_job(factory, holder, ttl, on_lost: Callable[[], None]):
     return run
 
 
+def _on_signals(stop: Callable[[], None]) -> Callable[[], None]:
+    """SIGTERM and SIGINT stop the scheduler and release its lease before the process ends (only
+    the main thread may install handlers; elsewhere atexit still releases it on a clean exit).
+    Returns what puts the previous handlers back."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+
+    def restore() -> None:
+        if threading.current_thread() is threading.main_thread():
+            for sig, previous in saved.items():
+                signal.signal(sig, previous)
+
+    for sig, previous in saved.items():
+
+        def handler(signum, frame, previous=previous):
+            stop()
+            if callable(previous):
+                previous(signum, frame)
+            elif signum == signal.SIGINT:
+                raise KeyboardInterrupt
+            else:
+                raise SystemExit(128 + signum)
+        signal.signal(sig, handler)
+    return restore
+
+
 def start_background_scheduler(app) -> bool:
     """Start the live tick in a background thread of this process; False if another holds the lease."""
     from apscheduler.schedulers.background import BackgroundScheduler
@@ -175,8 +213,13 @@ def start_background_scheduler(app) -> bool:
         return False
     sched = BackgroundScheduler(timezone=SHANGHAI)
 
+    restore = []
+
     def stop():
         atexit.unregister(stop)
+        for undo in restore:
+            undo()
+        restore.clear()
         if sched.running:
             sched.shutdown(wait=False)
         release_lease(factory, holder)
@@ -186,6 +229,7 @@ def start_background_scheduler(app) -> bool:
     sched.start()
     app.extensions["backoffice.scheduler"] = {"scheduler": sched, "holder": holder, "stop": stop}
     atexit.register(stop)
+    restore.append(_on_signals(stop))
     return True
 
 
@@ -195,22 +239,50 @@ def stop_background_scheduler(app) -> None:
         running["stop"]()
 
 
-def run_foreground(app, echo: Callable[[str], None] = print) -> bool:
-    """``backoffice scheduler``: run the live tick in this process until interrupted."""
+def stand_by(factory: sessionmaker, holder: str, ttl: float, echo: Callable[[str], None], *,
+             poll: float | None = None, give_up_after: float | None = None) -> bool:
+    """Wait until the lease is free (released, or expired with its holder gone) and take it.
+    False only when ``give_up_after`` seconds pass first."""
+    poll = poll if poll is not None else max(ttl / 3, 0.2)
+    started = time.monotonic()
+    announced = False
+    while not acquire_lease(factory, holder, ttl):
+        if not announced:
+            held = lease_holder(factory)
+            who = held.holder if held else "another process"
+            echo(f"another scheduler holds the lease ({who}); standing by, taking over within {ttl:g} s of it stopping")
+            announced = True
+        if give_up_after is not None and time.monotonic() - started >= give_up_after:
+            return False
+        time.sleep(poll)
+    return True
+
+
+def run_foreground(app, echo: Callable[[str], None] = print, *, wait: bool = True) -> bool:
+    """``backoffice scheduler``: run the live tick in this process until SIGTERM or SIGINT, which
+    release the lease. With ``wait`` (the default) a held lease is waited for (:func:`stand_by`);
+    without it, False at once."""
     from apscheduler.schedulers.blocking import BlockingScheduler
 
     factory, every, ttl = _scheduler_settings(app)
     holder = new_holder()
     if not acquire_lease(factory, holder, ttl):
-        return False
+        if not wait:
+            return False
+        try:
+            stand_by(factory, holder, ttl, echo)
+        except (KeyboardInterrupt, SystemExit):   # stopped while standing by: nothing to release
+            return True
     sched = BlockingScheduler(timezone=SHANGHAI)
     sched.add_job(_tick_job(factory, holder, ttl, lambda: sched.shutdown(wait=False)), "interval", seconds=every,
                   id="live-tick", max_instances=1, coalesce=True)
-    echo(f"live scheduler {holder}: ticking every {every:g} s (lease {ttl:g} s); Ctrl-C stops")
+    echo(f"live scheduler {holder}: ticking every {every:g} s (lease {ttl:g} s); Ctrl-C or SIGTERM stops")
+    restore = _on_signals(lambda: sched.shutdown(wait=False) if sched.running else None)
     try:
         sched.start()
     except (KeyboardInterrupt, SystemExit):
         pass
     finally:
+        restore()
         release_lease(factory, holder)
     return True

@@ -5,11 +5,13 @@ account, CA, the password, then what the chosen client finds (purchases, the 营
 """
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
+
+from pydantic import Field
 
 from sqlalchemy import or_, select
 
-from ..catalogue import Args, Text, operation
+from ..catalogue import Account, Args, Password, Ref, operation
 from ..errors import OperationError, invalid
 from ..identifiers import default_passwords
 from ..security import check_password, hash_password, new_token, token_hash
@@ -21,17 +23,17 @@ Edition = Literal["guoshui", "dishui", "dishui_void"]
 
 
 class LoginArgs(Args):
-    account: Text
-    password: str
-    invoicer: Text | None = None
+    account: Account
+    password: Password
+    invoicer: Ref | None = None
     client: Edition = "guoshui"
     with_ca: bool = False
     accept_upgrade: bool = True
 
 
 class ChangePasswordArgs(Args):
-    old: str
-    new: Text
+    old: Password
+    new: Annotated[Password, Field(min_length=1)]
 
 
 def check_client(session, world_id: int, ref: str, edition: str) -> None:

@@ -9,10 +9,11 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import Field, StrictInt, StrictStr
+from pydantic import Field
 from sqlalchemy import select
 
-from ..catalogue import Amount, Args, InvoiceCode, InvoiceNo, RangeArgs, Text, operation
+from ..catalogue import (Amount, AnyCode, Args, InvoiceCode, InvoiceNo, Millimetres, Password, RangeArgs, Ref,
+                         Text, operation)
 from ..errors import OperationError, invalid
 from ..security import hash_password
 from . import login as _login  # noqa: F401  (registers login, change_password)
@@ -20,8 +21,6 @@ from . import queries as q
 from .models import WpAccount, WpDsInvoice, WpInvoice, WpInvoicer, WpPrinter, WpRedReversal, WpSegment
 from .upload import report
 
-# 地税 invoice codes (FAQ 5.3) are shorter than 国税 ones: void and 冲红 accept either kind.
-AnyCode = Annotated[StrictStr, Field(pattern=r"^\d{8,12}$")]
 DS_CLIENTS = ("dishui", "dishui_void")
 
 
@@ -30,20 +29,20 @@ class NoArgs(Args):
 
 
 class NameArgs(Args):
-    name: Text
+    name: Ref
 
 
 class AddInvoicerArgs(Args):
-    name: Text
-    password: Text
+    name: Ref
+    password: Annotated[Password, Field(min_length=1)]
 
 
 class SegmentArgs(RangeArgs):
-    invoicer: Text
+    invoicer: Ref
 
 
 class AmountsArgs(Args):
-    invoicer: Text
+    invoicer: Ref
     red_amount: Amount
     cache_amount: Amount
 
@@ -65,8 +64,8 @@ class RedArgs(InvoiceRefArgs):
 
 class PrinterArgs(Args):
     invoice_type: Text
-    right: StrictInt
-    down: StrictInt
+    right: Millimetres
+    down: Millimetres
 
 
 class PrinterTypeArgs(Args):
@@ -118,7 +117,8 @@ def rename_admin(ctx, args: NameArgs) -> dict:
     _admin_only(me, "rename the 系统管理员")
     other = q.invoicer_by_name(ctx.session, ctx.world.id, account.id, args.name)
     if other is not None and other.id != me.id:
-        raise invalid("name", f"another 开票员 is named {args.name!r}", f"已有名为 {args.name} 的开票员")
+        raise OperationError("INVOICER_NAME_TAKEN", field="name", reason=f"another 开票员 is named {args.name!r}",
+                             reason_zh=f"已有名为 {args.name} 的开票员")
     old, me.name = me.name, args.name
     return {"old": old, "name": me.name}
 
@@ -130,7 +130,8 @@ def add_invoicer(ctx, args: AddInvoicerArgs) -> dict:
     account, me = _who(ctx)
     _admin_only(me, "add 开票员")
     if q.invoicer_by_name(ctx.session, ctx.world.id, account.id, args.name) is not None:
-        raise invalid("name", f"a 开票员 named {args.name!r} exists", f"已有名为 {args.name} 的开票员")
+        raise OperationError("INVOICER_NAME_TAKEN", field="name", reason=f"a 开票员 named {args.name!r} exists",
+                             reason_zh=f"已有名为 {args.name} 的开票员")
     ctx.session.add(WpInvoicer(world_id=ctx.world.id, account_id=account.id, name=args.name, is_admin=False,
                                password_hash=hash_password(args.password, simulated=True)))
     ctx.session.flush()
@@ -301,7 +302,8 @@ def void_invoice(ctx, args: InvoiceRefArgs) -> dict:
         raise OperationError("VOID_PERIOD_CLOSED", field="number",
                              reason=f"issued in {q.month_of(inv.issued_at)}, now {month}")
     if inv.red_total > 0:
-        raise invalid("number", "a red-reversed invoice cannot be voided", "已冲红的发票不能作废")
+        raise OperationError("INVOICE_RED_REVERSED", field="number", reason="a red-reversed invoice cannot be voided",
+                             reason_zh="已冲红的发票不能作废")
     inv.status, inv.voided_at = "voided", ctx.now
     s.flush()
     report(s, world_id=w, source_taxpayer_id=account.source_taxpayer_id, code=inv.code, number=inv.number,

@@ -16,7 +16,7 @@ from typing import Literal
 from pydantic import Field
 from sqlalchemy import delete
 
-from ..catalogue import Args, Text, operation
+from ..catalogue import Args, Text, operation, text
 from ..errors import OperationError, invalid
 from ..seed import clients
 from . import queries as q
@@ -27,8 +27,8 @@ Edition = Literal["guoshui", "dishui", "dishui_void"]
 
 class InstallArgs(Args):
     edition: Edition
-    version: Text = "latest"
-    folder: Text | None = None       # the edition's own default folder when omitted
+    version: text(20) = "latest"
+    folder: text(200) | None = None       # the edition's own default folder when omitted
 
 
 class EditionArgs(Args):

@@ -28,7 +28,7 @@ def guard_world():
     db = get_session()
     world = get_world(db, world_id)
     if not can_see(db, current_user, world):
-        abort(403)
+        abort(404)   # as a world that does not exist: world ids cannot be probed
     g.world = world
     # every ORM query of this request sees this world's rows only (ids repeat from world to world)
     db.info["world_id"] = world.id

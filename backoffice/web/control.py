@@ -3,7 +3,7 @@ the audit log and the diagnoser. World management goes through worlds.service, t
 dispatch.advance_clock, domain questions through dispatch.execute."""
 from __future__ import annotations
 
-import yaml
+
 from flask import Blueprint, Flask, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -22,10 +22,11 @@ from ..users.models import User
 from .. import worldbuild
 from ..worlds import service
 from ..worlds.models import World, WorldMember
+from ..yamlsafe import UntrustedYamlError, load_untrusted
 from .auth import safe_next
 from .common import guard_world, init_filters, plain_value
 from .db import get_session
-from .forms import error_view, op_label
+from .forms import error_view, is_en, op_label
 from .labels import field_label, summary
 from .lookup import lookup_url, taxpayer_choices, taxpayer_filter
 from .menus import job_label
@@ -114,10 +115,10 @@ def create():
         demo = load_demo()
         text, spec, name = "", demo["world"], name or demo.get("name") or _("演示世界")
     if text:
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            flash(_("场景世界块不是有效的 YAML：%(err)s", err=str(exc).splitlines()[0]), "danger")
+        try:   # no anchors or aliases, bounded size and depth (backoffice.yamlsafe)
+            data = load_untrusted(text)
+        except UntrustedYamlError as exc:
+            flash(_("场景世界块不是有效的 YAML：%(err)s", err=exc.reason if is_en() else exc.reason_zh), "danger")
             return redirect(url_for("control.index"))
         if not isinstance(data, dict):
             flash(_("场景世界块必须是映射（world: …）"), "danger")

@@ -7,7 +7,33 @@ from werkzeug.exceptions import HTTPException
 
 from ..errors import OperationError
 
-STATUS = {"FORBIDDEN": 403, "NOT_LOGGED_IN": 401, "NOT_FOUND": 404, "INVALID_INPUT": 400}
+STATUS = {"FORBIDDEN": 403, "NOT_LOGGED_IN": 401, "NOT_FOUND": 404, "INVALID_INPUT": 400, "CLOCK_HORIZON": 400,
+          "REQUEST_TOO_LARGE": 413, "IDEMPOTENCY_KEY_REUSED": 422}
+# Codes that refine INVALID_INPUT (seed_data/failures.yaml ``refines``) are domain refusals: 409.
+
+
+# HTTP refusals in the one error shape, with a Chinese name for each status (never werkzeug's
+# English inside message_zh).
+HTTP_ZH = {400: "请求有误", 401: "未登录", 403: "禁止访问", 404: "未找到", 405: "不允许的请求方法",
+           406: "无法提供所要求的格式", 408: "请求超时", 409: "冲突", 411: "缺少请求体长度", 413: "请求体过大",
+           414: "网址过长", 415: "不支持的内容类型", 416: "范围无法满足", 422: "无法处理的请求",
+           429: "请求过于频繁", 431: "请求头过大"}
+HTTP_CODES = {404: "NOT_FOUND", 413: "REQUEST_TOO_LARGE"}
+
+
+def http_error_body(exc: HTTPException) -> tuple[dict, dict]:
+    """(body, headers) of a werkzeug HTTP refusal for the API: 405 keeps its Allow header."""
+    status = exc.code or 400
+    code = HTTP_CODES.get(status, "INVALID_INPUT")
+    field = "method" if status == 405 else ("body" if status in (413, 415) else None)
+    zh = HTTP_ZH.get(status, "请求有误")
+    if code == "INVALID_INPUT":
+        err = OperationError(code, field=field, reason=f"{status} {exc.name}: {request.method} {request.path[:200]}",
+                             reason_zh=f"{status} {zh}：“{request.method} {request.path[:200]}”")
+    else:
+        err = OperationError(code, field=field, reason=f"{status} {exc.name}", reason_zh=f"{status} {zh}")
+    headers = {k: v for k, v in exc.get_headers() if k.lower() not in ("content-type", "content-length")}
+    return err.to_dict(), headers
 
 
 def wants_json() -> bool:
@@ -34,10 +60,8 @@ def init_error_handlers(app: Flask) -> None:
         # The API answers every refusal in its one error shape, a wrong method included.
         if not request.path.startswith("/api/") or exc.code is None or exc.code >= 500:
             return exc
-        field = "method" if exc.code == 405 else None
-        err = OperationError("INVALID_INPUT", field=field, reason=f"{exc.code} {exc.name}: {request.method} {request.path}",
-                             reason_zh=f"{exc.code} {exc.name}：{request.method} {request.path}")
-        return jsonify(err.to_dict()), exc.code
+        body, headers = http_error_body(exc)
+        return jsonify(body), exc.code, headers
 
     @app.errorhandler(404)
     def _404(exc):

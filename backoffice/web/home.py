@@ -31,7 +31,7 @@ def world(world_id: int):
     db = get_session()
     w = get_world(db, world_id)
     if not can_see(db, current_user, w):
-        abort(403)
+        abort(404)
     officers = list(db.scalars(select(Officer).where(Officer.world_id == w.id).order_by(Officer.role, Officer.login)))
     playing = session.get("playing", {}).get(str(w.id))
     return render_template("world.html", world=w, officers=officers, playing=playing)
@@ -43,7 +43,7 @@ def play(world_id: int):
     db = get_session()
     w = get_world(db, world_id)
     if not can_see(db, current_user, w):
-        abort(403)
+        abort(404)
     login = request.form.get("officer", "")
     if not db.execute(select(Officer.id).where(Officer.world_id == w.id, Officer.login == login)).first():
         abort(400)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from ..audit.record import plain
 from ..clock import wall_now
 from ..worlds.models import World
+from ..worlds.quota import check_quota
 from ..worlds.service import copy_world_rows, delete_world_rows, touch
 from .build import TAXPAYER_BATCH, apply_spec, normalize_spec
 from .template import template_world
@@ -28,6 +29,7 @@ def create_world(session: Session, spec: dict | None = None, *, name: str | None
     transaction.
     """
     parsed = normalize_spec(spec)
+    check_quota(session, owner_id)
     tpl = template_world(session, parsed.base)
     batched = commit and len(parsed.taxpayers) > TAXPAYER_BATCH
     world = World(name=name or "world", owner_id=owner_id, clock_now=parsed.start, clock_start=parsed.start,

@@ -11,6 +11,7 @@ Building a world from base data and a ``world:`` block is a service above the do
 """
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 
 from sqlalchemy import Table, delete, select
@@ -20,6 +21,7 @@ from ..clock import wall_now
 from ..db import Base, WorldScoped
 from ..errors import OperationError
 from .models import World, WorldMember
+from .quota import check_quota
 
 # Membership says who may see a world; a copy starts with its new owner alone.
 NOT_COPIED = frozenset({"world_members"})
@@ -85,6 +87,8 @@ def fork_worlds(session: Session, src: World, targets: list[dict]) -> list[World
         owner = t.get("owner_id")
         worlds.append(new_world_like(src, name=t.get("name") or f"{src.name} (fork)",
                                      owner_id=owner if owner is not None else src.owner_id))
+    for owner, adding in Counter(w.owner_id for w in worlds).items():
+        check_quota(session, owner, adding)
     session.add_all(worlds)
     session.flush()
     copy_world_rows(session, src.id, [w.id for w in worlds])
@@ -109,13 +113,16 @@ def delete_world(session: Session, world: World) -> None:
 def get_world(session: Session, world_id: int, *, lock: bool = False) -> World:
     """A world users can act in (not a template, not half built); with ``lock`` its row is held
     until the transaction ends, which serialises the work done in one world."""
+    if not isinstance(world_id, int) or not 0 < world_id < 2**63:   # beyond the key's range: no such world
+        raise OperationError("NOT_FOUND", field="world", reason=f"no world {world_id}",
+                             reason_zh=f"没有编号为 {world_id} 的世界")
     stmt = select(World).where(World.id == world_id, World.is_template.is_(False), World.building.is_(False))
     if lock:
         stmt = stmt.with_for_update()
     world = session.execute(stmt).scalar_one_or_none()
     if world is None:
         raise OperationError("NOT_FOUND", field="world", reason=f"no world {world_id}",
-                             reason_zh=f"没有世界 {world_id}")
+                             reason_zh=f"没有编号为 {world_id} 的世界")
     return world
 
 
@@ -130,12 +137,17 @@ def touch(world: World) -> None:
     world.next_due = None
 
 
-def visible_worlds(session: Session, user) -> list[World]:
-    stmt = select(World).where(World.is_template.is_(False), World.building.is_(False)).order_by(World.id)
+def visible_worlds_query(user):
+    """SELECT of the worlds ``user`` may see (unordered, unlimited: callers page it)."""
+    stmt = select(World).where(World.is_template.is_(False), World.building.is_(False))
     if not user.is_instructor:
         member = select(WorldMember.world_id).where(WorldMember.user_id == user.id)
         stmt = stmt.where((World.owner_id == user.id) | World.id.in_(member))
-    return list(session.scalars(stmt))
+    return stmt
+
+
+def visible_worlds(session: Session, user) -> list[World]:
+    return list(session.scalars(visible_worlds_query(user).order_by(World.id)))
 
 
 def can_see(session: Session, user, world: World) -> bool:

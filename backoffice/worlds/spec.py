@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator,
                       model_validator)
 
-from ..catalogue import Amount, InvoiceCode, InvoiceNo, Text
+from ..catalogue import Account, Amount, AnyCode, InvoiceCode, InvoiceNo, Password, Ref, Text, digits, refuse, text
 from ..clock import parse_time
 from ..errors import OperationError
 from ..identifiers import registration_problem, tax_id_problem
@@ -32,18 +32,18 @@ class Strict(BaseModel):
 
 
 class OfficerSpec(Strict):
-    login: Text
-    name: Text
+    login: Ref
+    name: Ref
     role: Literal["specialist", "ds_specialist", "collection_section", "ops", "instructor"]
-    office: str | None = None
-    password: str | None = None
+    office: text(20) | None = None
+    password: Password | None = None
 
 
 class StockSpec(Strict):
     code: InvoiceCode
     start: InvoiceNo
     end: InvoiceNo
-    office: str | None = None
+    office: text(20) | None = None
 
     @field_validator("end")
     @classmethod
@@ -66,44 +66,47 @@ class RangeSpec(Strict):
         return v
 
 
+IndustryCode = digits(4, 4, "an industry code is 4 digits", "行业代码为 4 位数字")
+
+
 class IndustrySpec(Strict):
-    code: Annotated[str, Field(pattern=r"^\d{4}$")]
+    code: IndustryCode
     name: Text
-    items: list[Text] = []
+    items: Annotated[list[Text], Field(max_length=1000)] = []
 
 
 class IndustryAssignment(Strict):
     main: Text
-    secondary: list[Text] = []
+    secondary: Annotated[list[Text], Field(max_length=10)] = []
 
 
 class DsInvoiceSpec(Strict):
-    code: Annotated[str, Field(pattern=r"^\d{8,12}$")]
-    number: Annotated[str, Field(pattern=r"^\d{8}$")]
+    code: AnyCode
+    number: InvoiceNo
     amount: Amount
     issued_at: Time
 
 
 class TaxpayerSpec(Strict):
-    ref: Annotated[str, Field(pattern=r"^[A-Za-z0-9_\-\u4e00-\u9fff]+$")]
+    ref: Annotated[str, Field(pattern=r"^[A-Za-z0-9_\-\u4e00-\u9fff]+$", max_length=60)]
     kind: Literal["unit", "individual"]
-    name: Text
-    tax_id: str
-    registration_no: str
-    specialist: str | None = None
+    name: text(200)
+    tax_id: text(18)
+    registration_no: text(20)
+    specialist: Ref | None = None
     former_ds_wangpiao: bool = False
     keeps_ds_login: bool = True
-    ds_account: str | None = None
-    ds_password: str | None = None
-    taxpayer_code: str | None = None
+    ds_account: Account | None = None
+    ds_password: Password | None = None
+    taxpayer_code: Account | None = None
     ca: Literal["none", "pc", "device"] = "none"
     ygz: bool = True
     enabled: bool = False
     industries: IndustryAssignment | None = None
     red_limit: Amount | None = None
-    purchases: list[RangeSpec] = []
-    ds_invoices: list[DsInvoiceSpec] = []
-    ds_blank_invoices: Annotated[int, Field(ge=0)] = 0
+    purchases: Annotated[list[RangeSpec], Field(max_length=1000)] = []
+    ds_invoices: Annotated[list[DsInvoiceSpec], Field(max_length=1000)] = []
+    ds_blank_invoices: Annotated[int, Field(ge=0, le=1_000_000)] = 0
     client: Literal["guoshui", "dishui"] = "guoshui"
 
     @field_validator("tax_id")
@@ -131,12 +134,41 @@ class TaxpayerSpec(Strict):
 
 class WorldSpec(Strict):
     start: Time
-    seed: int = 0
-    base: str = "default"
-    officers: list[OfficerSpec] = []
-    stock: list[StockSpec] | None = None
-    industries: list[IndustrySpec] = []
+    seed: Annotated[int, Field(ge=0, le=2**31 - 1)] = 0
+    base: text(40) = "default"
+    officers: Annotated[list[OfficerSpec], Field(max_length=1000)] = []
+    stock: Annotated[list[StockSpec], Field(max_length=1000)] | None = None
+    industries: Annotated[list[IndustrySpec], Field(max_length=1000)] = []
     taxpayers: list[TaxpayerSpec] = []
+
+    @field_validator("start")
+    @classmethod
+    def _within_horizon(cls, v: datetime) -> datetime:
+        from ..limits import limits
+        lim = limits()
+        if not lim.clock_earliest <= v <= lim.clock_latest:
+            raise refuse(f"the simulated clock runs from {lim.clock_earliest.isoformat()} to {lim.clock_latest.isoformat()}",
+                         f"模拟时钟的范围为 {lim.clock_earliest.isoformat()} 至 {lim.clock_latest.isoformat()}")
+        return v
+
+    @field_validator("base")
+    @classmethod
+    def _shipped_base(cls, v: str) -> str:
+        from ..seed import base_names
+        names = base_names()
+        if v not in names:
+            raise refuse(f"no base data named {v!r} (shipped: {', '.join(names)})",
+                         f"没有名为“{v}”的基础数据（可用：{'、'.join('“' + n + '”' for n in names)}）")
+        return v
+
+    @field_validator("taxpayers")
+    @classmethod
+    def _not_too_many(cls, v: list) -> list:
+        from ..limits import limits
+        most = limits().scenario_max_taxpayers
+        if len(v) > most:
+            raise refuse(f"at most {most} taxpayers in one world block", f"一个世界块最多 {most} 个纳税人")
+        return v
 
 
 def describe_validation_error(exc: ValidationError, prefix: str = "") -> tuple[str, str]:
@@ -152,8 +184,8 @@ def describe_validation_error(exc: ValidationError, prefix: str = "") -> tuple[s
 
 
 def parse_world_spec(data: Any, where: str = "world") -> WorldSpec:
+    from ..refusals import validation_refusal
     try:
         return WorldSpec.model_validate(data)
     except ValidationError as exc:
-        field, reason = describe_validation_error(exc, f"{where}.")
-        raise OperationError("INVALID_INPUT", field=field, reason=reason) from None
+        raise validation_refusal(exc, prefix=f"{where}.") from None
