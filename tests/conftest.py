@@ -51,6 +51,26 @@ def database_url(tmp_path_factory) -> str:
         yield url
 
 
+@pytest.fixture
+def empty_database(database_url, tmp_path):
+    """empty_database(name) → the URL of a new, empty database of the kind under test (PostgreSQL:
+    created beside this run's own and dropped after the test; SQLite: a file in the test's folder)."""
+    made: list[str] = []
+
+    def _make(name: str) -> str:
+        if not database_url.startswith("postgres"):
+            return f"sqlite:///{tmp_path / (name + '.db')}"
+        base = make_url(normalize_database_url(database_url))
+        db_name = f"{base.database}_{name}"
+        _admin(database_url, f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
+        _admin(database_url, f'CREATE DATABASE "{db_name}"')
+        made.append(db_name)
+        return base.set(database=db_name).render_as_string(hide_password=False)
+    yield _make
+    for db_name in made:
+        _admin(database_url, f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
+
+
 @pytest.fixture(scope="session")
 def app(database_url, tmp_path_factory):
     application = create_app({"DATABASE_URL": database_url, "TESTING": True,

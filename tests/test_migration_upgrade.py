@@ -16,9 +16,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import JSON, DateTime, MetaData, func, insert, select, text
-from sqlalchemy.engine import make_url
 
-from backoffice.config import normalize_database_url
 from backoffice.db import make_engine, make_session_factory
 from backoffice.dispatch import advance_clock, execute
 from backoffice.migrate import upgrade
@@ -31,20 +29,11 @@ FIXTURE = Path(__file__).parent / "data" / "release_0002_worlds.json.gz"
 
 
 @pytest.fixture(params=["0002", "0001"])
-def release_db(request, database_url, tmp_path):
+def release_db(request, empty_database):
     """An empty database of the kind under test, at revision 0002 (or 0001, whose worlds have no
     ``key`` yet: 0002 finds the template and the demo world by name), holding the release's rows."""
     revision = request.param
-    if database_url.startswith("postgres"):
-        base = make_url(normalize_database_url(database_url))
-        name = f"{base.database}_release"
-        admin = make_engine(database_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        url = base.set(database=name).render_as_string(hide_password=False)
-    else:
-        url = f"sqlite:///{tmp_path / 'release.db'}"
+    url = empty_database("release")
     upgrade(url, revision)
     rows = json.loads(gzip.decompress(FIXTURE.read_bytes()))
     given = {name: [{k: v for k, v in r.items() if not (revision == "0001" and k == "key")} for r in table]
@@ -63,10 +52,7 @@ def release_db(request, database_url, tmp_path):
                                       f"(SELECT max(id) FROM \"{table.name}\"))"))
     engine.dispose()
     yield url, rows
-    if url.startswith("postgres"):
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+
 
 
 def _typed(table, row: dict) -> dict:

@@ -7,12 +7,9 @@ import threading
 from uuid import uuid4
 
 import pytest
-from sqlalchemy import Integer, MetaData, BigInteger, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import BigInteger, Integer, MetaData, func, select
 
 from backoffice.app import create_app
-from backoffice.config import normalize_database_url
-from backoffice.db import make_engine
 from backoffice.migrate import upgrade
 from backoffice.users.service import create_token, create_user
 from backoffice.worlds.models import World
@@ -80,27 +77,14 @@ def test_two_hundred_forks_leave_every_key_small_and_the_newest_world_working(ap
 
 
 @pytest.fixture
-def fresh_app(database_url, tmp_path):
+def fresh_app(empty_database, tmp_path):
     """An app on a database of its own, migrated but never used: no template world yet."""
-    if database_url.startswith("postgres"):
-        base = make_url(normalize_database_url(database_url))
-        name = f"{base.database}_fresh"
-        admin = make_engine(database_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        url = base.set(database=name).render_as_string(hide_password=False)
-    else:
-        url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    url = empty_database("fresh")
     upgrade(url)
     application = create_app({"DATABASE_URL": url, "TESTING": True, "SECRET_KEY": "fresh",
                               "INSTANCE_PATH": str(tmp_path / "instance")})
     yield application
     application.extensions["backoffice.engine"].dispose()
-    if url.startswith("postgres"):
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def _at_once(calls) -> list:

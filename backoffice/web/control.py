@@ -16,7 +16,6 @@ from ..diagnosis import diagnose as diagnose_read
 from ..dispatch import advance_clock
 from ..errors import OperationError
 from ..jinsan.models import Taxpayer
-from ..sync.models import JobRun
 from ..training.guard import check_world as training_check  # attempt worlds refuse some world actions
 from ..users.models import User
 from .. import worldbuild
@@ -26,11 +25,12 @@ from ..yamlsafe import UntrustedYamlError, load_untrusted
 from .auth import safe_next
 from .common import guard_world, init_filters, plain_value
 from .db import get_session
-from .forms import error_view, is_en, op_label
-from .labels import field_label, summary
+from .forms import error_view, is_en
+from .labels import field_label
 from .lookup import lookup_url, taxpayer_choices, taxpayer_filter
 from .menus import job_label
 from .pipeline_view import english, pipeline_picture
+from .timeline import op_labels, world_timeline
 
 bp = Blueprint("control", __name__)
 bp.before_request(guard_world)
@@ -337,50 +337,12 @@ def taxpayer(world_id: int, ref: str):
                                                        AuditEntry.taxpayer_ref == ref)
                               .order_by(AuditEntry.sim_time.desc(), AuditEntry.id.desc()).limit(100)))
     return render_template("control/taxpayer.html", world=g.world, tp=tp, picture=picture, result=result,
-                           error=error, entries=entries, steps=CLOCK_STEPS, plain=plain_value, labels=_op_labels(),
+                           error=error, entries=entries, steps=CLOCK_STEPS, plain=plain_value, labels=op_labels(),
                            diagnose_available="diagnose" in catalogue.REGISTRY, lang_en=english(),
                            fp=_qa_panels(g.world))
 
 
 # --- timeline and audit -----------------------------------------------------------------------
-
-def world_timeline(world_id: int, limit: int = 200) -> list[dict]:
-    """Audit entries and job runs merged, newest first."""
-    db = get_session()
-    labels = _op_labels()
-    labels["advance"] = _("推进时钟")
-    out = []
-    for a in db.scalars(select(AuditEntry).where(AuditEntry.world_id == world_id)
-                        .order_by(AuditEntry.sim_time.desc(), AuditEntry.id.desc()).limit(limit)):
-        out.append({"time": a.sim_time, "kind": "audit", "who": a.actor, "what": labels.get(a.operation, a.operation),
-                    "ok": a.error_code is None, "detail": a.error_code or _summary(a.operation, a.result),
-                    "taxpayer": a.taxpayer_ref, "order": (a.sim_time, 1, a.id)})
-    for j in db.scalars(select(JobRun).where(JobRun.world_id == world_id)
-                        .order_by(JobRun.scheduled_for.desc(), JobRun.id.desc()).limit(limit)):
-        ok = getattr(j, "status", "ok") == "ok"   # a failed or held-back run (an injected fault)
-        out.append({"time": j.scheduled_for, "kind": "job", "who": _("定时任务"), "what": job_label(j.job), "ok": ok,
-                    "detail": _("%(n)s 项", n=j.items) if ok else (_("失败") if j.status == "failed" else _("延迟")),
-                    "taxpayer": None, "order": (j.scheduled_for, 0, j.id)})
-    out.sort(key=lambda e: e["order"], reverse=True)
-    return out[:limit]
-
-
-def _summary(operation: str, result) -> str:
-    if not result:
-        return ""
-    if operation == "advance" and {"from", "to", "events"} <= set(result):
-        return _("%(a)s → %(b)s，%(n)s 个事件", a=_clock_text(result["from"]), b=_clock_text(result["to"]),
-                 n=result["events"])
-    return summary(result)
-
-
-def _clock_text(iso) -> str:
-    try:
-        from ..clock import local, parse_time
-        return local(parse_time(iso)).strftime("%Y-%m-%d %H:%M")
-    except (OperationError, TypeError, ValueError):
-        return str(iso)
-
 
 @bp.route("/worlds/<int:world_id>/control/timeline")
 def timeline(world_id: int):
@@ -406,12 +368,8 @@ def audit(world_id: int):
     found = list(db.scalars(stmt.order_by(AuditEntry.sim_time.desc(), AuditEntry.id.desc())
                             .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)))
     more, entries = len(found) > PAGE_SIZE, found[:PAGE_SIZE]
-    labels = _op_labels()
+    labels = op_labels()
     labels["advance"] = _("推进时钟")
     return render_template("control/audit.html", world=g.world, entries=entries, filters=f, page=page, more=more,
                            operations=sorted(labels), labels=labels, taxpayers=taxpayer_choices(world_id),
                            taxpayers_lookup=lookup_url("taxpayers"))
-
-
-def _op_labels() -> dict[str, str]:
-    return {name: op_label(op) for name, op in catalogue.load_all().items()}
