@@ -24,7 +24,7 @@ import uuid
 from datetime import datetime, timedelta, timezone
 from typing import Callable
 
-from sqlalchemy import and_, case, delete, func, literal, literal_column, or_, select, update
+from sqlalchemy import and_, delete, func, literal, literal_column, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
@@ -108,22 +108,27 @@ def advance_live_worlds(factory: sessionmaker, *, at_wall: datetime | None = Non
     something due. One world's failure is logged and does not hold back the others.
 
     Each live world keeps the earliest instant at which anything is due in it (``next_due``, worked
-    out after each advance, forgotten whenever something changes in the world). A world whose now is
-    still before it is idle: every idle world moves forward in one statement that the database
-    computes, and only the others are locked and advanced one by one through ``clock.advance``.
+    out after each advance, forgotten whenever something changes in the world), and when that is on
+    the wall clock (``next_due_wall``). A world not due yet is idle: every idle world moves forward
+    in one statement that the database computes, and only the others are locked and advanced one by
+    one through ``clock.advance``.
     """
     at_wall = at_wall or wall_now()
     w = World.__table__
+    wall = literal(at_wall, UTCDateTime())
     latest = literal(limits().clock_latest, UTCDateTime())
+    live = and_(w.c.clock_mode == "live", w.c.is_template.is_(False), w.c.building.is_(False),
+                w.c.live_anchor_wall.is_not(None))
+    if world_ids is not None:
+        live = and_(live, w.c.id.in_(world_ids))
     with factory() as s:
-        # a fast live clock stops at the horizon (limits.yaml), as an operation's catch-up does
-        now = case((live_now(s, at_wall) > latest, latest), else_=live_now(s, at_wall))
-        live = and_(w.c.clock_mode == "live", w.c.is_template.is_(False), w.c.building.is_(False),
-                    w.c.live_anchor_wall.is_not(None), w.c.clock_now < now)
-        if world_ids is not None:
-            live = and_(live, w.c.id.in_(world_ids))
-        s.execute(update(w).where(live, w.c.next_due.is_not(None), w.c.next_due > now).values(clock_now=now))
-        due = list(s.scalars(select(w.c.id).where(live, or_(w.c.next_due.is_(None), w.c.next_due <= now))
+        lesser, greater = (func.least, func.greatest) if is_postgres(s) else (func.min, func.max)
+        # forward only, and a fast live clock stops at the horizon (limits.yaml) as an operation's
+        # catch-up does
+        now = greater(w.c.clock_now, lesser(live_now(s, at_wall), latest))
+        s.execute(update(w).where(live, w.c.next_due_wall.is_not(None), w.c.next_due_wall > wall)
+                  .values(clock_now=now))
+        due = list(s.scalars(select(w.c.id).where(live, or_(w.c.next_due_wall.is_(None), w.c.next_due_wall <= wall))
                              .order_by(w.c.id)))
         s.commit()
     out = {}
@@ -137,6 +142,7 @@ def advance_live_worlds(factory: sessionmaker, *, at_wall: datetime | None = Non
                     continue
                 out[wid] = len(advance(s, world, target))
                 world.next_due = next_due(s, world)
+                world.next_due_wall = due_on_the_wall(world, world.next_due)
                 s.commit()
             except OperationError as exc:   # e.g. the world was deleted meanwhile
                 s.rollback()
@@ -145,6 +151,16 @@ def advance_live_worlds(factory: sessionmaker, *, at_wall: datetime | None = Non
                 s.rollback()
                 log.exception("live tick: world %s failed", wid)
     return out
+
+
+def due_on_the_wall(world, due: datetime) -> datetime:
+    """The wall-clock instant at which a live world's simulated clock reaches ``due``."""
+    if due >= NOTHING_DUE or not world.live_speed or world.live_anchor_wall is None:
+        return NOTHING_DUE
+    try:
+        return min(NOTHING_DUE, world.live_anchor_wall + (due - world.live_anchor_sim) / float(world.live_speed))
+    except OverflowError:
+        return NOTHING_DUE
 
 
 def next_due(session, world) -> datetime:

@@ -42,6 +42,9 @@ class World(Base):
     # world (null: not known, work it out). A live world whose "now" is before it has nothing to
     # fire, so the tick moves its clock in one statement with every other idle world.
     next_due: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The same instant on the wall clock (by the live anchors and speed): the tick asks "due yet?"
+    # with a plain comparison, without working out every live world's simulated now.
+    next_due_wall: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class WorldMember(Base):

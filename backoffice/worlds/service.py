@@ -134,7 +134,7 @@ def next_seq(world: World) -> int:
 
 def touch(world: World) -> None:
     """Something changed in ``world``: what is due next must be worked out again (live tick)."""
-    world.next_due = None
+    world.next_due = world.next_due_wall = None
 
 
 def visible_worlds_query(user):
