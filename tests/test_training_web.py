@@ -63,7 +63,7 @@ def test_a_trainee_solves_an_exam_and_the_instructor_sees_it(db, people):
     assert "我的练习" in html and f'data-attempt="{mine.id}"' in html and "★★☆☆☆" in html and "考试" in html
 
     page = text(tc.get(f"/training/attempts/{mine.id}"))
-    assert "未找到发票领购信息" in page and 'data-play="h_zhang"' in page and "0分" in page and "/ 1小时" in page
+    assert "未找到发票领购信息" in page and 'data-play="h_zhang"' in page and "0分钟" in page and "/ 1小时" in page
     assert "提交" in page and "查看下一条提示（扣 10 分）" in page
 
     resp = post(tc, f"/training/attempts/{mine.id}/hint", {}, from_page=f"/training/attempts/{mine.id}")

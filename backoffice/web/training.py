@@ -48,11 +48,11 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["duration"] = duration_label
 
 
-ZH_UNITS = {"d": "天", "h": "小时", "m": "分", "s": "秒"}
+ZH_UNITS = {"d": "天", "h": "小时", "m": "分钟", "s": "秒"}  # 分 alone reads as points beside a score
 
 
 def duration_label(value) -> str:
-    """``1d2h15m`` (or seconds) in the page's language: 1天2小时15分 / 1d 2h 15m."""
+    """``1d2h15m`` (or seconds) in the page's language: 1天2小时15分钟 / 1d 2h 15m."""
     if value is None or value == "":
         return ""
     text = fmt_duration(timedelta(seconds=value)) if isinstance(value, int) else str(value)

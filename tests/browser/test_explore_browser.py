@@ -11,13 +11,14 @@ from playwright.sync_api import expect
 from conftest import ui_login
 from web_support import PASSWORD, make_user
 
-SHOTS = os.environ.get("BACKOFFICE_SCREENSHOTS")
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 def shot(page, name: str) -> None:
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=False)
+    """With BACKOFFICE_SCREENSHOTS=1 the page is kept for the docs, like the other browser tests."""
+    if os.environ.get("BACKOFFICE_SCREENSHOTS"):
+        DOCS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(DOCS / f"{name}.png"), full_page=False)
 
 
 def test_explore_a_shipped_file_then_replay_its_race(page, db):
