@@ -175,6 +175,21 @@ def test_the_audit_log_filters_failures(app, db, make_world):
     assert "开通网票" in everything.split('class="table table-sm small audit"', 1)[1]
 
 
+def test_system_actors_are_named_in_the_pages_language(app, db, make_world):
+    """A clock moved by a scenario or through the API is shown as 场景 / 接口, not as a code word."""
+    from backoffice.dispatch import advance_clock
+    web = web_for(app, db, make_world)
+    advance_clock(db, web.world.id, by="5m", actor="scenario")
+    advance_clock(db, web.world.id, by="5m", actor="api")
+    db.commit()
+    for path in ("/control/audit", "/control"):
+        html = text(web.get(path))
+        assert "<td>场景</td>" in html and "<td>接口</td>" in html, path
+        assert "<td>scenario</td>" not in html and "<td>api</td>" not in html, path
+    en = text(web.get("/control/audit?lang=en"))
+    assert "<td>scenario</td>" in en and "<td>API</td>" in en
+
+
 def test_the_demo_world_in_one_click(app, db):
     user = make_user(db)
     client = app.test_client()

@@ -143,4 +143,9 @@ EN.update({
     '%(n)s 分钟': '%(n)s min',
     '%(n)s 小时': '%(n)s h',
     '%(n)s 天': '%(n)s d',
+    # system actors in audit lists and timelines
+    '场景': 'scenario',
+    '命令行': 'command line',
+    '接口': 'API',
+    '探索器': 'explorer',
 })

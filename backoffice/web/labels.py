@@ -154,6 +154,18 @@ def role_word(role: str) -> str:
     return str(ROLE_LABELS.get(role, role))
 
 
+# The actors that are not officers: who moved a clock or injected a fault from outside the world.
+SYSTEM_ACTORS = {"scenario": _l("场景"), "exploration": _l("探索器"), "cli": _l("命令行"), "api": _l("接口"),
+                 "scheduler": _l("定时任务")}
+
+
+def actor_label(actor: str | None, kind: str | None = None) -> str:
+    """An audit entry's actor: an officer's login as it is, a system actor in the page's language."""
+    if kind not in (None, "system"):
+        return actor or ""
+    return str(SYSTEM_ACTORS.get(actor or "", actor or ""))
+
+
 def op_help(name: str) -> str:
     text = OP_HELP.get(name)
     return str(text) if text is not None else ""
@@ -188,6 +200,7 @@ def init_labels(app) -> None:
     app.jinja_env.filters["field_label"] = field_label
     app.jinja_env.filters["value_label"] = value_label
     app.jinja_env.filters["role_label"] = role_word
+    app.jinja_env.filters["actor_label"] = actor_label
     app.jinja_env.filters["readable"] = readable
     app.jinja_env.globals["op_help"] = op_help
     app.jinja_env.globals["is_en"] = is_en   # the page's language (a ?lang= or the session's choice)

@@ -10,7 +10,7 @@ from ..errors import OperationError
 from ..sync.models import JobRun
 from .db import get_session
 from .forms import op_label
-from .labels import summary
+from .labels import actor_label, summary
 from .menus import job_label
 
 
@@ -27,7 +27,7 @@ def world_timeline(world_id: int, limit: int = 200) -> list[dict]:
     out = []
     for a in db.scalars(select(AuditEntry).where(AuditEntry.world_id == world_id)
                         .order_by(AuditEntry.sim_time.desc(), AuditEntry.id.desc()).limit(limit)):
-        out.append({"time": a.sim_time, "kind": "audit", "who": a.actor, "what": labels.get(a.operation, a.operation),
+        out.append({"time": a.sim_time, "kind": "audit", "who": actor_label(a.actor, a.actor_kind), "what": labels.get(a.operation, a.operation),
                     "ok": a.error_code is None, "detail": a.error_code or _summary(a.operation, a.result),
                     "taxpayer": a.taxpayer_ref, "order": (a.sim_time, 1, a.id)})
     for j in db.scalars(select(JobRun).where(JobRun.world_id == world_id)
