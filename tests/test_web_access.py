@@ -112,6 +112,30 @@ def test_only_instructors_see_the_class_view(app, db):
     assert client.get("/control/class").status_code == 403
 
 
+def test_refusals_are_pages_in_the_users_language(app, db, make_world):
+    """403, 405, 413 and a stale form answer with the site's own page in Chinese (English with
+    ?lang=en), never the server's bare English page."""
+    web = web_for(app, db, make_world)
+    c = web.c
+    refusals = {
+        "403": lambda q: c.get("/control/class" + q),
+        "405": lambda q: c.delete("/control" + q),
+        "413": lambda q: c.post(web.w + "/control/clock/advance" + q, data={"by": "x" * (3 << 20)}),
+        "csrf": lambda q: c.post(web.w + "/control/clock/advance" + q, data={"by": "1d", "csrf_token": "forged"}),
+    }
+    for name, ask in refusals.items():
+        zh = ask("")
+        assert zh.status_code in (400, 403, 405, 413), name
+        page = text(zh)
+        assert 'class="alert alert-danger"' in page and "退出" in page, name   # the site's page, logged in
+        body = page.split('class="alert alert-danger"', 1)[1].split("</div>", 1)[0]
+        assert re.search(r"[\u4e00-\u9fff]", body), (name, body)
+        assert not re.search(r"Forbidden|Not Allowed|Too Large|CSRF token|expired", body), (name, body)
+        en = text(ask("?lang=en"))
+        en_body = en.split('class="alert alert-danger"', 1)[1].split("</div>", 1)[0]
+        assert not re.search(r"[\u4e00-\u9fff]", en_body), (name, en_body)
+
+
 def test_every_asset_is_served_locally(app, db, make_world):
     web = web_for(app, db, make_world)
     for path in ("/console/", "/portal/", "/control", "/portal/pc"):

@@ -148,4 +148,5 @@ EN.update({
     '命令行': 'command line',
     '接口': 'API',
     '探索器': 'explorer',
+    '表单已过期或无效，请刷新页面后重试': 'The form has expired or is invalid: reload the page and try again',
 })
