@@ -1,11 +1,15 @@
 """Exploration files are validated whole before anything runs: path, field and reason."""
 from __future__ import annotations
 
+import ast
 import json
+import re
+from pathlib import Path
 
 import pytest
 
-from backoffice.explore.loader import ExplorationError, load_data, load_text
+from backoffice.explore import loader
+from backoffice.explore.loader import OBSERVE_KEYS, TOP_KEYS, ExplorationError, load_data, load_text
 from test_explore_engine import BASE
 
 
@@ -21,7 +25,7 @@ def bad(**over):
     return err.value
 
 
-@pytest.mark.parametrize("over, field, words", [
+BAD_FILES = [
     ({"colour": 1}, "colour", "unknown key"),
     ({"name": None}, "name", "needs a name"),
     ({"events": {}}, "events", "mapping of names"),
@@ -48,7 +52,10 @@ def bad(**over):
     ({"observe": {"check": "yes"}}, "observe.check", "true or false"),
     ({"observe": {"watch": True}}, "observe.watch", "unknown key"),
     ({"world": {"start": "yesterday"}}, "world.start", ""),
-])
+]
+
+
+@pytest.mark.parametrize("over, field, words", BAD_FILES)
 def test_bad_files_name_the_field(over, field, words):
     err = bad(**over)
     assert (err.path, err.field) == ("e.yaml", field)
@@ -69,3 +76,36 @@ def test_defaults_and_the_integer_zero_gap():
     assert [g.text for g in ex.gaps] == ["0", "25m"] and ex.order == [] and ex.setup == []
     plain = load_data({k: v for k, v in json.loads(json.dumps(BASE)).items() if k not in ("then", "observe")}, "e")
     assert [g.text for g in plain.gaps] == ["0"] and plain.then == [] and plain.check is False
+
+
+FORMAT_WORDS = TOP_KEYS | OBSERVE_KEYS | {"true", "false", "expect", "advance", "fault", "actor", "args", "op"}
+
+
+def english_left(zh: str, data) -> list[str]:
+    """Latin words of the Chinese reason that are not the file's own words, format keys or codes."""
+    own = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", json.dumps(data, ensure_ascii=False)))
+    zh = re.sub(r"'[^']*'|“[^”]*”", "", zh)     # quoted: a value or a catalogue name, as the file wrote it
+    words = re.findall(r"[A-Za-z0-9_]+", zh)   # 2h30m is a duration, not a word
+    return [w for w in words if re.search(r"[A-Za-z]{3}", w) and w not in own and w not in FORMAT_WORDS
+            and not w.isupper()]
+
+
+@pytest.mark.parametrize("over, field, words", BAD_FILES)
+def test_bad_files_say_why_in_chinese_too(over, field, words):
+    """The 探索 page shows the reason in the page's language: a Chinese reason, not the English one."""
+    err = bad(**over)
+    assert err.reason_zh and re.search(r"[\u4e00-\u9fff]", err.reason_zh), err.reason
+    data = dict(json.loads(json.dumps(BASE)), **{k: v for k, v in over.items() if v is not None})
+    assert english_left(err.reason_zh, data) == [], err.reason_zh
+
+
+def test_every_refusal_in_the_loader_has_its_chinese():
+    """A new English-only refusal fails here: every _fail call passes the Chinese (or a wrapped one's)."""
+    tree = ast.parse(Path(loader.__file__).read_text(encoding="utf-8"))
+    calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and getattr(n.func, "id", None) == "_fail"]
+    assert len(calls) > 25
+    for call in calls:
+        assert len(call.args) == 4, f"line {call.lineno}: _fail without its Chinese"
+    raises = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and getattr(n.func, "id", None) == "ExplorationError"]
+    for call in raises:
+        assert any(k.arg == "reason_zh" for k in call.keywords), f"line {call.lineno}"

@@ -92,6 +92,18 @@ def test_an_invalid_file_is_refused_with_its_field(qa_client, inline):
     assert "order.0" in body and "issue_3" in body and "issue_3" in body.split("<textarea")[1]
 
 
+def test_the_refusal_speaks_the_pages_language(qa_client, inline):
+    """A Chinese page gives the reason in Chinese (no English sentence); ?lang=en gives it in English."""
+    client, _user = qa_client
+    broken = RACE.replace("order: [[issue_1, issue_2]]", "order: [[issue_1, issue_1]]")
+    zh = text(_submit(client, broken))
+    box = zh.split('class="alert alert-danger explore-error"')[1].split("</div></div>")[0]
+    assert "事件不能排在自己之前" in box and "order.0" in box
+    assert "cannot come before itself" not in zh
+    en = text(post(client, "/control/explore?lang=en", {"source": broken}, from_page="/control/explore?lang=en"))
+    assert "an event cannot come before itself" in en and "事件不能排在自己之前" not in en
+
+
 def test_a_job_runs_in_a_background_thread_and_reports_progress(app, qa_client, db):
     client, user = qa_client
     job = jobs.submit(db, owner_id=user.id, source=RACE)

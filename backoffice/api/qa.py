@@ -38,7 +38,7 @@ def init_app(app: Flask) -> None:
 
 def _invalid(exc: ExplorationError) -> OperationError:
     return OperationError("INVALID_INPUT", field=f"exploration.{exc.field}" if exc.field else "exploration",
-                          reason=exc.reason)
+                          reason=exc.reason, reason_zh=exc.reason_zh)
 
 
 @bp.get("/worlds/<int:world_id>/check")

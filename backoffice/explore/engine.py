@@ -50,7 +50,8 @@ def prepare(session: Session, exploration: Exploration, *, owner_id: int | None 
     except Exception as exc:
         session.rollback()
         reason = getattr(exc, "reason", None) or str(exc)
-        raise ExplorationError(exploration.path, reason, field=getattr(exc, "field", None) or "world") from None
+        raise ExplorationError(exploration.path, reason, field=getattr(exc, "field", None) or "world",
+                               reason_zh=getattr(exc, "reason_zh", None)) from None
     tokens: dict[str, str] = {}
     for step in exploration.setup:
         row = run_step(session, world.id, step, tokens)
@@ -58,7 +59,9 @@ def prepare(session: Session, exploration: Exploration, *, owner_id: int | None 
             discard(session, world.id)
             raise ExplorationError(exploration.path, f"the setup does not hold: step {step.n} ({row['op']}) "
                                                      f"expected {row['expected']}, got {row['got']}",
-                                   field=f"setup.{step.n}")
+                                   field=f"setup.{step.n}",
+                                   reason_zh=f"setup 不成立：第 {step.n} 步（{row['op']}）预期 {row['expected']}，"
+                                             f"实际 {row['got']}")
     return world.id, tokens
 
 
@@ -152,12 +155,12 @@ def example_run(exploration: Exploration, example: dict) -> Run:
     order = example.get("order")
     if not isinstance(order, list) or sorted(order) != sorted(names):
         raise ExplorationError(exploration.path, "the example does not order this exploration's events",
-                               field="example.order")
+                               field="example.order", reason_zh="该示例排列的不是本探索的事件")
     by_text = {g.text: g for g in exploration.gaps}
     gaps = example.get("gaps") or []
     if len(gaps) != max(len(names) - 1, 0) or any(g not in by_text for g in gaps):
         raise ExplorationError(exploration.path, "the example's gaps are not this exploration's",
-                               field="example.gaps")
+                               field="example.gaps", reason_zh="该示例的间隔不属于本探索")
     return Run(-1, tuple(names.index(n) for n in order), tuple(by_text[g] for g in gaps))
 
 

@@ -83,7 +83,8 @@ def run_scenario(session: Session, data_or_path: Any, owner_id: int | None = Non
         session.commit()
     except OperationError as exc:
         session.rollback()
-        raise ScenarioError(scenario.path, exc.reason or exc.message_en, field=exc.field or "world") from None
+        raise ScenarioError(scenario.path, exc.reason or exc.message_en, field=exc.field or "world",
+                            reason_zh=exc.reason_zh if exc.reason else exc.message_zh) from None
     world_id = world.id
     tokens: dict[str, str] = {}
     out: list[dict] = []

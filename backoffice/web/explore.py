@@ -12,7 +12,7 @@ from ..audit.models import AuditEntry
 from ..clock import local, parse_time
 from ..checks.service import LABELS as CHECK_LABELS, check_world
 from ..config import default_seed_path
-from ..errors import OperationError
+from ..errors import NEUTRAL_ZH, OperationError
 from ..explore import jobs
 from ..explore.loader import ExplorationError
 from ..explore.scenario import class_scenario, dump, from_history
@@ -20,7 +20,7 @@ from ..sync import faults
 from ..sync.fault_models import CHANNELS
 from .common import guard_world
 from .db import get_session
-from .forms import error_view
+from .forms import error_view, is_en
 from .menus import job_label
 
 bp = Blueprint("explore", __name__)
@@ -122,10 +122,19 @@ def submit():
     except OperationError as exc:
         return _page(source, error_view(exc), 400)
     except ExplorationError as exc:
-        err = {"code": "INVALID_INPUT", "message": _("探索文件有误"), "field": exc.field, "detail": exc.reason}
+        err = {"code": "INVALID_INPUT", "message": _("探索文件有误"), "field": exc.field, "detail": _reason(exc)}
         return _page(source, err, 400)
     jobs.start(current_app._get_current_object(), job.id)
     return redirect(url_for("explore.job", job_id=job.id))
+
+
+def _reason(exc) -> str | None:
+    """Why a file or an example was refused, in the page's language. A wrapped error without Chinese
+    gives no sentence on a Chinese page (the box still names the field), never an English one."""
+    if is_en():
+        return exc.reason
+    zh = exc.reason_zh
+    return None if zh == NEUTRAL_ZH else zh
 
 
 def _job_or_404(job_id: int):
@@ -178,7 +187,7 @@ def replay(job_id: int, n: int):
         world_id = replay_example(db, exploration, cls["example"], owner_id=current_user.id)
     except (OperationError, ExplorationError) as exc:
         db.rollback()
-        flash(f"{getattr(exc, 'code', 'INVALID_INPUT')} — {getattr(exc, 'reason', '') or exc}", "danger")
+        flash(f"{getattr(exc, 'code', 'INVALID_INPUT')} — {_reason(exc) or _('探索文件有误')}", "danger")
         return redirect(url_for("explore.job", job_id=j.id))
     flash(_("已将第 %(n)s 类的示例重放为新世界", n=n), "success")
     return redirect(url_for("control.world", world_id=world_id))
@@ -198,7 +207,7 @@ def from_world(world_id: int):
         try:
             doc = from_history(db, g.world, picked, gaps=[0 if x == "0" else x for x in gaps])
         except ValueError as exc:
-            flash(_("请至少选择一个操作作为事件") if "pick" in str(exc) else str(exc), "danger")
+            flash(_("请至少选择一个操作作为事件") if "pick" in str(exc) else _("无法从所选历史生成探索"), "danger")
             return redirect(url_for("explore.from_world", world_id=world_id))
         db.rollback()
         return _page(dump(doc), from_world=world_id)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from flask import Blueprint, Flask, abort, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -127,7 +128,8 @@ def start(exercise_id: str):
         return redirect(url_for("training.library"))
     except ExerciseError as exc:
         db.rollback()
-        flash(str(exc), "danger")
+        # a shipped file an operator broke: name it, the details are in `backoffice exercise check`
+        flash(_("练习文件有误：%(file)s（字段 %(field)s）", file=Path(exc.path).name, field=exc.field or "—"), "danger")
         return redirect(url_for("training.library"))
     return redirect(url_for("training.attempt", attempt_id=attempt.id))
 

@@ -3,6 +3,7 @@ printable report per trainee. Routes of the ``training`` blueprint, instructors 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -99,7 +100,8 @@ def assign(class_id: int):
         flash_error(exc)
     except ExerciseError as exc:
         db.rollback()
-        flash(str(exc), "danger")
+        # a shipped file an operator broke: name it, the details are in `backoffice exercise check`
+        flash(_("练习文件有误：%(file)s（字段 %(field)s）", file=Path(exc.path).name, field=exc.field or "—"), "danger")
     else:
         flash(_("已布置 %(n)s 个练习", n=len(done)), "success")
     return redirect(url_for("training.board", class_id=class_id))
