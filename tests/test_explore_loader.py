@@ -10,6 +10,7 @@ import pytest
 
 from backoffice.explore import loader
 from backoffice.explore.loader import OBSERVE_KEYS, TOP_KEYS, ExplorationError, load_data, load_text
+from backoffice.refusals import english_leaks
 from test_explore_engine import BASE
 
 
@@ -82,12 +83,9 @@ FORMAT_WORDS = TOP_KEYS | OBSERVE_KEYS | {"true", "false", "expect", "advance", 
 
 
 def english_left(zh: str, data) -> list[str]:
-    """Latin words of the Chinese reason that are not the file's own words, format keys or codes."""
+    """English words of the Chinese reason beyond the file's own words, format keys and codes."""
     own = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", json.dumps(data, ensure_ascii=False)))
-    zh = re.sub(r"'[^']*'|“[^”]*”", "", zh)     # quoted: a value or a catalogue name, as the file wrote it
-    words = re.findall(r"[A-Za-z0-9_]+", zh)   # 2h30m is a duration, not a word
-    return [w for w in words if re.search(r"[A-Za-z]{3}", w) and w not in own and w not in FORMAT_WORDS
-            and not w.isupper()]
+    return english_leaks(zh, own | FORMAT_WORDS)
 
 
 @pytest.mark.parametrize("over, field, words", BAD_FILES)
