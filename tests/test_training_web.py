@@ -226,3 +226,18 @@ def test_pages_in_english(db, people):
     assert "Model answer" in pages["result"] and "Your steps" in pages["result"]
     for name, page in pages.items():
         assert not chrome_leaks(page), (name, chrome_leaks(page))
+
+
+def test_a_bad_deadline_names_the_deadline_field_and_assigns_nothing(db, people):
+    _instructor, trainees, ic, _tc = people
+    name = f"班级-期限-{trainees[0].username}"
+    post(ic, "/training/classes", {"name": name, "trainees": trainees[0].username}, from_page="/training/classes")
+    cls_id = db.query(TrainingClass).filter_by(name=name).one().id
+    db.rollback()
+    resp = post(ic, f"/training/classes/{cls_id}/assign",
+                {"exercise": EXERCISE, "mode": "exam", "deadline": "2016-13-45T99:99"},
+                from_page=f"/training/classes/{cls_id}")
+    page = text(ic.get(resp.headers["Location"]))
+    assert "[deadline]" in page and "[time]" not in page
+    assert db.query(Assignment).filter_by(class_id=cls_id).count() == 0
+    db.rollback()

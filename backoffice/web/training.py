@@ -261,4 +261,7 @@ def parse_deadline(raw: str) -> datetime | None:
         return None
     if len(raw) == 16:
         raw += ":00+08:00"
-    return parse_time(raw)
+    try:
+        return parse_time(raw)
+    except OperationError as exc:   # name the form's field, not the clock's
+        raise OperationError("INVALID_INPUT", field="deadline", reason=exc.reason, reason_zh=exc.reason_zh) from None
