@@ -27,7 +27,7 @@ from .security import token_hash
 from .wangpiao.models import PcMachine, WpAccount, WpInvoicer, WpSession
 from .worlds.models import World
 from .db import scoped_to_world
-from .worlds.service import can_see, get_world, next_seq, touch
+from .worlds.service import can_see, get_world, next_seq, no_such_world, touch
 
 
 # Services above the domains may refuse operations and clock moves in worlds they govern (training:
@@ -114,12 +114,6 @@ def resolve_actor(session: Session, world: World, name: str, op: catalogue.Opera
     return actor
 
 
-def hidden_world(world_id: int) -> OperationError:
-    """A world the user may not see answers exactly as a world that does not exist (no probing
-    which world ids are taken)."""
-    return OperationError("NOT_FOUND", field="world", reason=f"no world {world_id}", reason_zh=f"没有编号为 {world_id} 的世界")
-
-
 def _taxpayer_of(actor: Actor, args: dict) -> str | None:
     if actor.taxpayer_ref:
         return actor.taxpayer_ref
@@ -144,7 +138,7 @@ def execute(session: Session, world_id: int, actor_name: str, op_name: str, raw_
         op = catalogue.get(op_name)
         world = get_world(session, world_id, lock=True)
         if user is not None and not can_see(session, user, world):
-            raise hidden_world(world_id)
+            raise no_such_world(world_id)   # as if it did not exist: ids cannot be probed
         for guard in GUARDS:
             guard(session, world, actor_name, op)
         if world.clock_mode == "live":
@@ -209,7 +203,7 @@ def advance_clock(session: Session, world_id: int, *, by: str | None = None, unt
     """Move a world's clock (a door-level action, audited like an operation)."""
     world = get_world(session, world_id, lock=True)
     if user is not None and not can_see(session, user, world):
-        raise hidden_world(world_id)
+        raise no_such_world(world_id)   # as if it did not exist: ids cannot be probed
     catalogue.load_all()  # registers the guards
     for guard in GUARDS:
         guard(session, world, actor, None)

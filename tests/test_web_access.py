@@ -94,6 +94,19 @@ def test_a_trainee_cannot_reach_another_trainees_world(app, db, make_world):
     assert owner.world.name not in text(client.get("/control"))
 
 
+def test_a_hidden_world_and_a_missing_one_answer_the_same_page(app, db, make_world):
+    owner = web_for(app, db, make_world)
+    other = make_user(db)
+    client = app.test_client()
+    login(client, other.username)
+    hidden, missing = client.get(owner.w + "/control"), client.get(f"/worlds/{2**31 - 1}/control")
+    assert hidden.status_code == missing.status_code == 404
+    def alert(resp):
+        return text(resp).split('class="alert alert-danger"', 1)[1].split("</div>", 1)[0]
+    assert "未找到" in alert(hidden) and alert(hidden) == alert(missing)
+    assert "not found" in alert(client.get(owner.w + "/control?lang=en")).lower()
+
+
 def test_a_member_may_enter_but_not_delete(app, db, make_world):
     owner = web_for(app, db, make_world)
     member = make_user(db)

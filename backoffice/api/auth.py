@@ -13,7 +13,7 @@ from ..users.models import User
 from ..users.service import user_for_token
 from ..web.db import get_session
 from ..worlds.models import World
-from ..worlds.service import can_see, get_world
+from ..worlds.service import can_see, get_world, no_such_world
 
 
 class TokenRequired(OperationError):
@@ -63,9 +63,8 @@ def visible_world(world_id: int, *, manage: bool = False) -> World:
     session = get_session()
     world = get_world(session, world_id)
     user = current_user()
-    if not can_see(session, user, world):   # as if it did not exist: world ids cannot be probed
-        raise OperationError("NOT_FOUND", field="world", reason=f"no world {world_id}",
-                             reason_zh=f"没有编号为 {world_id} 的世界")
+    if not can_see(session, user, world):
+        raise no_such_world(world_id)
     if manage and not may_manage(user, world):
         raise OperationError("FORBIDDEN", field="world",
                              reason="only the world's owner or an instructor may do this",

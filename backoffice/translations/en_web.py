@@ -148,6 +148,7 @@ EN.update({
     '命令行': 'command line',
     '接口': 'API',
     '探索器': 'explorer',
+    '404 未找到：没有这个页面，或您无权查看它': '404 Not found: there is no such page, or you may not see it',
     '无法从所选历史生成探索': 'Could not make an exploration from the chosen history',
     '练习文件有误：%(file)s（字段 %(field)s）': 'The exercise file is invalid: %(file)s (field %(field)s)',
     '表单已过期或无效，请刷新页面后重试': 'The form has expired or is invalid: reload the page and try again',

@@ -5,14 +5,14 @@ from typing import Any
 
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, flash, g, request
+from flask import current_app, flash, g, request
 from flask_login import current_user
 from werkzeug.test import EnvironBuilder
 
 from .. import catalogue
 from ..dispatch import execute
 from ..errors import OperationError
-from ..worlds.service import can_see, get_world
+from ..worlds.service import can_see, get_world, no_such_world
 from .db import get_session
 from .errors import STATUS
 from .forms import error_view
@@ -28,7 +28,7 @@ def guard_world():
     db = get_session()
     world = get_world(db, world_id)
     if not can_see(db, current_user, world):
-        abort(404)   # as a world that does not exist: world ids cannot be probed
+        raise no_such_world(world_id)
     g.world = world
     # every ORM query of this request sees this world's rows only (ids repeat from world to world)
     db.info["world_id"] = world.id

@@ -77,4 +77,6 @@ def init_error_handlers(app: Flask) -> None:
     def _404(exc):
         if wants_json():
             return jsonify({"code": "NOT_FOUND", "message_zh": "未找到", "message_en": "not found", "field": None}), 404
-        return render_template("error.html", error=None, message="404"), 404
+        # the same words whether the thing is missing or hidden from this user: ids cannot be probed
+        return render_template("error.html", error=None,
+                               message=_("404 未找到：没有这个页面，或您无权查看它")), 404

@@ -110,19 +110,24 @@ def delete_world(session: Session, world: World) -> None:
     session.flush()
 
 
+def no_such_world(world_id) -> OperationError:
+    """The one answer for a world that does not exist, or that the user may not see: the same words,
+    so that world ids cannot be probed."""
+    return OperationError("NOT_FOUND", field="world", reason=f"no world {world_id}",
+                          reason_zh=f"没有编号为 {world_id} 的世界")
+
+
 def get_world(session: Session, world_id: int, *, lock: bool = False) -> World:
     """A world users can act in (not a template, not half built); with ``lock`` its row is held
     until the transaction ends, which serialises the work done in one world."""
     if not isinstance(world_id, int) or not 0 < world_id < 2**63:   # beyond the key's range: no such world
-        raise OperationError("NOT_FOUND", field="world", reason=f"no world {world_id}",
-                             reason_zh=f"没有编号为 {world_id} 的世界")
+        raise no_such_world(world_id)
     stmt = select(World).where(World.id == world_id, World.is_template.is_(False), World.building.is_(False))
     if lock:
         stmt = stmt.with_for_update()
     world = session.execute(stmt).scalar_one_or_none()
     if world is None:
-        raise OperationError("NOT_FOUND", field="world", reason=f"no world {world_id}",
-                             reason_zh=f"没有编号为 {world_id} 的世界")
+        raise no_such_world(world_id)
     return world
 
 
