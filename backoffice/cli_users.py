@@ -56,14 +56,21 @@ def user_enable(username):
 
 
 def _set_active(username: str, active: bool) -> None:
-    from .users.service import set_active, user_by_name
+    from .users.service import set_active
+    _change_user(username, lambda s, u: set_active(s, u, active),
+                 f"user {username} {'enabled' if active else 'disabled'}")
+
+
+def _change_user(username: str, change, done: str) -> None:
+    """Apply ``change(session, user)`` to USERNAME and commit; a refusal prints and exits 1."""
+    from .users.service import user_by_name
     s = db_session()
     try:
-        set_active(s, user_by_name(s, username), active)
+        change(s, user_by_name(s, username))
         s.commit()
     except OperationError as exc:
         fail(exc)
-    click.echo(f"user {username} {'enabled' if active else 'disabled'}")
+    click.echo(done)
 
 
 @user.command("password")
@@ -72,14 +79,9 @@ def _set_active(username: str, active: bool) -> None:
 @with_appcontext
 def user_password(username, password):
     """Set USERNAME's password; every browser session of the user ends."""
-    from .users.service import change_password, user_by_name
-    s = db_session()
-    try:
-        change_password(s, user_by_name(s, username), password)
-        s.commit()
-    except OperationError as exc:
-        fail(exc)
-    click.echo(f"password of {username} changed; its sessions ended")
+    from .users.service import change_password
+    _change_user(username, lambda s, u: change_password(s, u, password),
+                 f"password of {username} changed; its sessions ended")
 
 
 @click.group(cls=Group)

@@ -20,23 +20,8 @@ from backoffice.refusals import english_leaks
 from backoffice.scenarios import loader
 from backoffice.scenarios.loader import ScenarioError, load_file, load_text
 from backoffice.sync.faults import CHANNELS, FAULT_KEYS, KINDS
+from test_scenarios import HEAD   # the smallest valid world: one specialist, one taxpayer
 
-HEAD = """\
-name: 测试场景
-faq: "3.2"
-world:
-  start: 2016-05-03T09:00:00+08:00
-  officers:
-    - {login: h_zhang, name: 张明, role: specialist}
-  taxpayers:
-    - ref: acme
-      kind: unit
-      name: 重庆某某广告有限公司
-      tax_id: "91500000MA5U0A0A2M"
-      registration_no: "11500000000000000001"
-      specialist: h_zhang
-steps:
-"""
 STEP = "- {actor: h_zhang, op: open_wangpiao, args: {taxpayer: acme}}"
 
 
@@ -81,7 +66,7 @@ CASES = [
     ("not valid YAML", "name: [unclosed\nsteps: ", None, None, "not valid YAML (line"),
     ("YAML alias", doc().replace("start: 2016", "start: &t 2016") + "# *t\nfaq2: *t\n", None, None, "anchors"),
     ("unknown top-level key", doc() + "author: 张三\n", None, "author", "unknown key (allowed:"),
-    ("missing name", doc().replace("name: 测试场景\n", "", 1), None, "name", "needs a name"),
+    ("missing name", doc().split("\n", 1)[1], None, "name", "needs a name"),
     ("faq as a number", head('faq: "3.2"', "faq: 3.2"), None, "faq", "quote it"),
     ("faq not a section", head('faq: "3.2"', 'faq: "三点二"'), None, "faq", "FAQ section"),
     ("description not text", head("faq:", "description: 5\nfaq:"), None, "description", "a text"),
